@@ -1,0 +1,1 @@
+"""Placement, bootstrap and health of the DECNET constellation on Ray."""

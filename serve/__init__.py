@@ -1,0 +1,1 @@
+"""Ray Serve deployment hosting the FastAPI app of :mod:`decnet.web`."""
