@@ -98,7 +98,7 @@ class Event:
             ("service", self.service, 48),
             ("event_type", self.event_type, 32),
         ):
-            if not value or len(value) > limit or not _PRINTUSASCII.fullmatch(value):
+            if not value or value == "-" or len(value) > limit or not _PRINTUSASCII.fullmatch(value):
                 raise ValueError(f"{label} must be 1-{limit} printable ASCII characters, got {value!r}")
         if self.src_port is not None and not 0 <= self.src_port <= 65535:
             raise ValueError(f"src_port out of range: {self.src_port}")
