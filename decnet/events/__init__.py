@@ -1,6 +1,6 @@
 """DECNET events: the model, RFC 5424 wire format, framing, spool, sender and receiver."""
 
-from decnet.events.framing import FrameDecoder, FrameError, frame_lf, frame_octet_counted
+from decnet.events.framing import FrameDecoder, FrameError, frame_for_sending, frame_lf, frame_octet_counted
 from decnet.events.model import SD_ID, Event, Rejected, new_eid
 from decnet.events.rfc5424 import (
     SyslogMessage,
@@ -23,6 +23,7 @@ __all__ = [
     "event_from_message",
     "format_event",
     "format_message",
+    "frame_for_sending",
     "frame_lf",
     "frame_octet_counted",
     "new_eid",

@@ -30,6 +30,15 @@ def frame_octet_counted(message: bytes) -> bytes:
     return b"%d %s" % (len(message), message)
 
 
+def frame_for_sending(message: bytes) -> bytes:
+    """How DECNET senders frame: ``LEN SP MSG LF``.
+
+    The LF is not part of the frame (receivers skip it between frames); it gives a
+    receiver a place to resynchronise if a frame's length is ever wrong.
+    """
+    return b"%d %s\n" % (len(message), message)
+
+
 def frame_lf(message: bytes) -> bytes:
     """Frame one message with an LF trailer (the message must not contain LF)."""
     if b"\n" in message:

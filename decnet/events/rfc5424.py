@@ -130,7 +130,7 @@ _SD_NAME = r"[!#-<>-\\^-~]{1,32}"
 _SD_VALUE_BODY = r'(?:[^"\\\]]++|\\.)*+'
 _SD_ELEMENT = re.compile(rf'\[({_SD_NAME})((?: {_SD_NAME}="{_SD_VALUE_BODY}")*+)\]', re.DOTALL)
 _SD_PARAM = re.compile(rf' ({_SD_NAME})="({_SD_VALUE_BODY})"', re.DOTALL)
-_SPLIT_PARAM = operator.methodcaller("split", '="', 1)
+_NAME_OF_PART = operator.itemgetter(slice(1, -1))  # ' name=' -> 'name'
 _SD_DECNET_PLAIN = re.compile(rf'\[decnet@32473((?: {_SD_NAME}="[^"\\\]]*+")*+)\]')
 _UNESCAPE = re.compile(r'\\(["\\\]])')
 
@@ -142,6 +142,9 @@ _last_second: tuple[str, tuple[int, int, int, int, int, int]] = ("", (0, 0, 0, 0
 
 def _parse_timestamp(text: str) -> datetime:
     global _last_second
+    if len(text) == 27 and text[26] == "Z" and text[:19] == _last_second[0]:
+        # What DECNET senders write, within the same second as the previous event.
+        return datetime(*_last_second[1], int(text[20:26]), UTC)
     if text[-1] == "Z":
         tz_text, body = "Z", text[:-1]
     else:
@@ -155,7 +158,7 @@ def _parse_timestamp(text: str) -> datetime:
         tz = timezone(delta if tz_text[0] == "+" else -delta)
         if len(_OFFSETS) < 64:
             _OFFSETS[tz_text] = tz
-    second = body[:19]
+    second = text[:19]
     if _last_second[0] == second:
         fields = _last_second[1]
     else:
@@ -188,6 +191,8 @@ def _parse_sd(text: str, pos: int) -> tuple[dict[str, SDParams], int]:
     while True:
         m = match_element(text, pos)
         if m is None:
+            if text.startswith("[", pos):
+                raise SyslogParseError("bad SD element (SD-ID, SD-PARAM, quoting or an unescaped ']')")
             break
         sd_id, body = m.groups()
         if sd_id in elements:
@@ -198,9 +203,7 @@ def _parse_sd(text: str, pos: int) -> tuple[dict[str, SDParams], int]:
         elements[sd_id] = params
         pos = m.end()
     if not elements:
-        raise SyslogParseError("bad STRUCTURED-DATA (neither '-' nor a valid SD element)")
-    if pos < len(text) and text[pos] == "[":
-        raise SyslogParseError("bad SD element")
+        raise SyslogParseError("bad STRUCTURED-DATA (neither '-' nor an SD element)")
     return elements, pos
 
 
@@ -254,7 +257,7 @@ _TIMESTAMP_AFTER_VERSION = re.compile(
 
 def _header_problem(text: str) -> str:
     """Name the first header field that is wrong (only called on the error path)."""
-    if not re.match(r"<\d{1,3}>", text):
+    if not re.match(r"<(?:0|[1-9]\d{0,2})>", text):
         return "bad PRI"
     if not re.match(r"<\d{1,3}>[1-9]\d{0,2} ", text):
         return "bad VERSION"
@@ -268,7 +271,7 @@ def event_from_message(message: SyslogMessage, received_at: datetime | None = No
     if message.hostname is None or message.app_name is None or message.msgid is None:
         raise SyslogParseError("HOSTNAME, APP-NAME and MSGID are required for events")
     return _build_event(
-        message.structured_data,
+        _decnet_fields(message.structured_data),
         message.timestamp or received_at or datetime.now(UTC),
         message.hostname,
         message.app_name,
@@ -279,8 +282,19 @@ def event_from_message(message: SyslogMessage, received_at: datetime | None = No
     )
 
 
+def _decnet_fields(sd: dict[str, SDParams]) -> dict[str, str]:
+    """The params of our SD element as a dict (a copy), refusing duplicates."""
+    params = sd.get(SD_ID)
+    if params is None:
+        raise SyslogParseError(f"no [{SD_ID}] element")
+    fields = dict(params)
+    if len(fields) != len(params):
+        raise SyslogParseError("duplicate SD-PARAM")
+    return fields
+
+
 def _build_event(
-    sd: dict[str, SDParams] | dict[str, dict[str, str]],
+    fields: dict[str, str],
     timestamp: datetime,
     decky: str,
     service: str,
@@ -289,15 +303,7 @@ def _build_event(
     facility: int,
     severity: int,
 ) -> Event:
-    params = sd.get(SD_ID)
-    if params is None:
-        raise SyslogParseError(f"no [{SD_ID}] element")
-    if isinstance(params, dict):
-        fields = params
-    else:
-        fields = dict(params)
-        if len(fields) != len(params):
-            raise SyslogParseError("duplicate SD-PARAM")
+    """Make an Event, taking the reserved params out of ``fields`` (which it consumes)."""
     eid = fields.pop("eid", None)
     if not eid or len(eid) > MAX_EID_LEN or not eid.isascii() or not eid.isprintable() or " " in eid:
         raise SyslogParseError("missing or bad eid")
@@ -352,13 +358,14 @@ def parse_event(raw: bytes | str, received_at: datetime | None = None) -> Event:
     if element is not None and (end == len(text) or text[end] != "["):
         # Fast path: only our element, no escapes, so values hold no '"' and split exactly.
         body = element.group(1)
-        pieces = body[1:-1].split('" ') if body else []
-        fields: dict[str, str] = dict(map(_SPLIT_PARAM, pieces))
-        if len(fields) != len(pieces):
+        # body is ' name="value" name="value"' and neither names nor values hold '"'.
+        parts = body.split('"')
+        fields = dict(zip(map(_NAME_OF_PART, parts[0:-1:2]), parts[1::2], strict=True))
+        if len(fields) != len(parts) // 2:
             raise SyslogParseError("duplicate SD-PARAM")
-        sd: dict[str, SDParams] | dict[str, dict[str, str]] = {SD_ID: fields}
     else:
         sd, end = _parse_sd(text, pos)
+        fields = _decnet_fields(sd)
     if end == len(text):
         msg = ""
     elif text[end] != " ":
@@ -368,4 +375,4 @@ def parse_event(raw: bytes | str, received_at: datetime | None = None) -> Event:
         if msg and msg[0] == BOM:
             msg = msg[1:]
     timestamp = (received_at or datetime.now(UTC)) if ts_text == NILVALUE else _parse_timestamp(ts_text)
-    return _build_event(sd, timestamp, host, app, msgid, msg, pri >> 3, pri & 7)
+    return _build_event(fields, timestamp, host, app, msgid, msg, pri >> 3, pri & 7)

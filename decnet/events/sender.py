@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from decnet.events.framing import frame_octet_counted
+from decnet.events.framing import frame_for_sending
 from decnet.events.model import Event
 from decnet.events.rfc5424 import format_event
 from decnet.events.spool import Spool
@@ -108,7 +108,7 @@ class EventSender:
     def send(self, event: Event) -> bool:
         """Queue one event; False if it is invalid or the spool had to drop it. Never blocks."""
         try:
-            frame = frame_octet_counted(format_event(event))
+            frame = frame_for_sending(format_event(event))
         except ValueError as exc:
             self.stats.invalid += 1
             log.error("event not sent, it cannot be formatted: %s", exc)
