@@ -1,0 +1,1 @@
+"""Alembic migrations of the DECNET schema (applied by ``SQLModelRepository.initialize``)."""
