@@ -57,13 +57,14 @@ def _mask_parsed(url: URL) -> str:
 
 def _mask_text(text: str) -> str:
     scheme, sep, rest = text.partition("://")
-    if sep:
-        end = min((pos for pos in (rest.find(c) for c in "/?#") if pos != -1), default=len(rest))
-        authority, tail = rest[:end], rest[end:]
-        userinfo, at, hostport = authority.rpartition("@")
-        if at:
-            user, colon, _ = userinfo.partition(":")
-            if colon:
-                authority = f"{user}:{MASK}@{hostport}"
-        text = f"{scheme}{sep}{authority}{tail}"
+    if not sep:  # no scheme: read it as "user:secret@host..." all the same
+        scheme, rest = "", text
+    end = min((pos for pos in (rest.find(c) for c in "/?#") if pos != -1), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    userinfo, at, hostport = authority.rpartition("@")
+    if at:
+        user, colon, _ = userinfo.partition(":")
+        if colon:
+            authority = f"{user}:{MASK}@{hostport}"
+    text = f"{scheme}{sep}{authority}{tail}"
     return _QUERY_SECRET.sub(lambda m: f"{m.group('key')}={MASK}", text)
