@@ -283,7 +283,10 @@ class SQLModelRepository:
         """Store events in one transaction, ignoring any whose ``eid`` is already stored.
 
         Idempotent: a resent event (or a repeat inside ``events``) is counted as a duplicate.
-        Timestamps must be timezone-aware; strings must be encodable as UTF-8.
+        Pass validated events (``Event.validate``): timestamps must be timezone-aware and text
+        UTF-8 encodable; a ``None`` in a required field raises ``ValueError`` (the insert-ignore
+        statements would otherwise drop or coerce the row), and MySQL truncates text longer
+        than its column (``src_ip`` 45, ``sid`` 128 characters).
         """
         if not events:
             return AddEventsResult(0, 0)
@@ -312,6 +315,11 @@ class SQLModelRepository:
                     e.severity,
                 )
             )
+        for row in rows:
+            if None in row[:6] or row[10] is None or row[11] is None or row[12] is None:
+                raise ValueError(
+                    f"event {row[0]!r} lacks a required field (eid, decky, service, event_type, ...)"
+                )
         async with self._event_writer() as conn:
             result = await conn.exec_driver_sql(self._insert_events_sql, rows)
         inserted = max(result.rowcount, 0)

@@ -135,6 +135,13 @@ async def test_naive_timestamps_are_refused(repo: SQLModelRepository) -> None:
     assert await repo.count_events() == 0
 
 
+@pytest.mark.parametrize("field", ["decky", "service", "event_type", "message", "severity"])
+async def test_missing_required_field_is_refused_not_dropped(repo: SQLModelRepository, field: str) -> None:
+    with pytest.raises(ValueError, match="required field"):
+        await repo.add_events([ev(1), ev(2, **{field: None})])
+    assert await repo.count_events() == 0
+
+
 async def test_unicode_in_fields_and_messages(repo: SQLModelRepository) -> None:
     text = "пароль 密码 🐍🔥 \U0001f9ea\U0001d518 e\u0301 \u200b\x00end"
     event = ev(1, fields={"username": "r🙂ot", "command": text}, message=f"{text} ☃")
