@@ -148,6 +148,25 @@ class EventReceiver:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.flush(retry=False), 10)
 
+    async def abort(self) -> None:
+        """Stop at once, like a crash: close everything and drop what is not stored yet.
+
+        Nothing dropped was acknowledged, so senders send it again to the next receiver.
+        """
+        self._stopping = True
+        for server in self._servers:
+            server.close()
+        if self._timer is not None:
+            self._timer.cancel()
+        for task in list(self._handlers):
+            task.cancel()
+        if self._handlers:
+            await asyncio.gather(*self._handlers, return_exceptions=True)
+        self._pending.clear()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
+
     # -- per connection -------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -352,6 +352,7 @@ def parse_event(raw: bytes | str, received_at: datetime | None = None) -> Event:
         _parse_header(text)  # raises with the precise reason
     if host == NILVALUE or app == NILVALUE or msgid == NILVALUE:
         raise SyslogParseError("HOSTNAME, APP-NAME and MSGID are required for events")
+    timestamp = (received_at or datetime.now(UTC)) if ts_text == NILVALUE else _parse_timestamp(ts_text)
     pos = m.end()
     element = _SD_DECNET_PLAIN.match(text, pos)
     end = element.end() if element is not None else pos
@@ -374,5 +375,4 @@ def parse_event(raw: bytes | str, received_at: datetime | None = None) -> Event:
         msg = text[end + 1 :]
         if msg and msg[0] == BOM:
             msg = msg[1:]
-    timestamp = (received_at or datetime.now(UTC)) if ts_text == NILVALUE else _parse_timestamp(ts_text)
     return _build_event(fields, timestamp, host, app, msgid, msg, pri >> 3, pri & 7)

@@ -99,7 +99,8 @@ class EventSender:
         self._inflight: deque[bytes] = deque()
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
-        self._idle.set()
+        if not len(self.spool):
+            self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
