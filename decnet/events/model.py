@@ -14,8 +14,10 @@ SD_ID = "decnet@32473"
 #: SD-PARAM names with a fixed meaning; event ``fields`` may not use them.
 RESERVED_PARAMS = frozenset({"eid", "src_ip", "src_port", "sid"})
 
-#: Longest accepted event id.
+#: Longest accepted event id, source address text and session id (the storage column sizes).
 MAX_EID_LEN = 64
+MAX_SRC_IP_LEN = 45
+MAX_SID_LEN = 128
 
 #: Default facility (16 = local0) and severity (6 = informational) of events.
 DEFAULT_FACILITY = 16
@@ -100,6 +102,10 @@ class Event:
         ):
             if not value or value == "-" or len(value) > limit or not _PRINTUSASCII.fullmatch(value):
                 raise ValueError(f"{label} must be 1-{limit} printable ASCII characters, got {value!r}")
+        if self.src_ip is not None and len(self.src_ip) > MAX_SRC_IP_LEN:
+            raise ValueError(f"src_ip longer than {MAX_SRC_IP_LEN} characters")
+        if self.sid is not None and len(self.sid) > MAX_SID_LEN:
+            raise ValueError(f"sid longer than {MAX_SID_LEN} characters")
         if self.src_port is not None and not 0 <= self.src_port <= 65535:
             raise ValueError(f"src_port out of range: {self.src_port}")
         if not 0 <= self.facility <= 23 or not 0 <= self.severity <= 7:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from decnet.events.model import MAX_EID_LEN, SD_ID, Event
+from decnet.events.model import MAX_EID_LEN, MAX_SID_LEN, MAX_SRC_IP_LEN, SD_ID, Event
 
 NILVALUE = "-"
 BOM = "\ufeff"
@@ -313,15 +313,21 @@ def _build_event(
         if not port_text.isdigit() or len(port_text) > 5 or int(port_text) > 65535:
             raise SyslogParseError(f"bad src_port {port_text[:16]!r}")
         src_port = int(port_text)
+    src_ip = fields.pop("src_ip", None)
+    if src_ip is not None and len(src_ip) > MAX_SRC_IP_LEN:
+        raise SyslogParseError(f"src_ip longer than {MAX_SRC_IP_LEN} characters")
+    sid = fields.pop("sid", None)
+    if sid is not None and len(sid) > MAX_SID_LEN:
+        raise SyslogParseError(f"sid longer than {MAX_SID_LEN} characters")
     return Event(
         eid,
         timestamp,
         decky,
         service,
         event_type,
-        fields.pop("src_ip", None),
+        src_ip,
         src_port,
-        fields.pop("sid", None),
+        sid,
         fields,
         msg,
         facility,

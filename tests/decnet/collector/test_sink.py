@@ -44,7 +44,10 @@ async def test_receiver_that_goes_away_mid_stream_still_stores_every_event_once(
     assert await repo.count_events() == len(events)
     stored = await repo.events_after(0, limit=10_000)
     assert sorted(s.event.eid for s in stored) == sorted(e.eid for e in events)
-    assert sink.counters.stored + sink2.counters.stored == len(events)
+    # The batch being written when the collector died may have committed without the dying
+    # sink counting it; the repository (above) is the truth, the counters are off by at most it.
+    counted = sink.counters.stored + sink2.counters.stored
+    assert len(events) - 250 <= counted <= len(events)
 
 
 async def test_bad_frames_land_in_quarantine_with_reason_and_bytes(repo: SQLModelRepository, tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ events = st.builds(
     event_type=_host(32),
     src_ip=st.none() | st.ip_addresses().map(str),
     src_port=st.none() | st.integers(0, 65535),
-    sid=st.none() | any_text,
+    sid=st.none() | st.text(max_size=128),
     fields=st.dictionaries(sd_names, any_text, max_size=8),
     message=any_text,
     facility=st.integers(0, 23),
@@ -194,6 +194,8 @@ def test_nil_timestamp_uses_receive_time() -> None:
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" src_port="70000"]', "bad src_port"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" src_port="-1"]', "bad src_port"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x"] \xff\xfe', "invalid UTF-8"),
+        (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" sid="' + b"s" * 129 + b'"]', "sid longer"),
+        (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" src_ip="' + b"1" * 46 + b'"]', "src_ip longer"),
         (b"\x00\x01\x02binary", "bad PRI"),
         (b"", "bad PRI"),
     ],
@@ -213,6 +215,8 @@ def test_parser_rejects_with_a_reason(raw: bytes, reason: str) -> None:
         Event.new("d", "ssh", "auth", fields={"eid": "override"}),
         Event.new("d", "ssh", "auth", fields={"bad key": "v"}),
         Event.new("d", "ssh", "auth", src_port=70000),
+        Event.new("d", "ssh", "auth", sid="s" * 129),
+        Event.new("d", "ssh", "auth", src_ip="1" * 46),
     ],
 )
 def test_formatter_refuses_what_rfc5424_cannot_carry(event: Event) -> None:

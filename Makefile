@@ -1,0 +1,40 @@
+# DECNET developer commands. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint typecheck pytest services bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## test: install, start what the tests need, then ruff, mypy and every pytest tier
+test: $(STAMP) services lint typecheck pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy decnet
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest
+
+## services: make sure the MariaDB server the storage tests use is up
+services:
+	@scripts/ensure-services.sh
+
+## bench: the ingest-path benchmark (prints JSON on its last line)
+bench: $(STAMP) services
+	$(PY) bench/ingest_path.py
+
+bench-quick: $(STAMP) services
+	$(PY) bench/ingest_path.py --quick
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
