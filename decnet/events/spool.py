@@ -15,7 +15,10 @@ import struct
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from decnet.config import Settings
 
 log = logging.getLogger("decnet.events.spool")
 
@@ -75,8 +78,8 @@ class Spool:
         memory_bytes: int = 16 * 1024 * 1024,
         disk_max_bytes: int = 256 * 1024 * 1024,
     ) -> None:
-        if memory_items < 1:
-            raise ValueError("memory_items must be at least 1")
+        if memory_items < 0:
+            raise ValueError("memory_items must be >= 0 (0: every item goes straight to disk)")
         self.directory = directory
         self.memory_items = memory_items
         self.memory_bytes = memory_bytes
@@ -220,3 +223,15 @@ class Spool:
             number = path.stem.removeprefix("seg-")
             if number.isdigit():
                 self._next_segment = max(self._next_segment, int(number) + 1)
+
+
+def open_spool(settings: Settings, name: str) -> Spool:
+    """The spool of one sender (``name``: a decky or worker) under the configured spool directory."""
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"bad spool name {name!r}")
+    directory = settings.effective_spool_dir / name if settings.spool_disk_max_bytes else None
+    return Spool(
+        directory,
+        memory_items=settings.spool_memory_events,
+        disk_max_bytes=settings.spool_disk_max_bytes,
+    )

@@ -96,3 +96,18 @@ def test_spool_files_are_private(tmp_path: Path) -> None:
     (segment,) = (tmp_path / "spool").glob("seg-*.spool")
     assert segment.stat().st_mode & 0o077 == 0
     assert (tmp_path / "spool").stat().st_mode & 0o077 == 0
+
+
+def test_open_spool_follows_the_settings(tmp_path: Path) -> None:
+    from decnet.config import Settings
+    from decnet.events.spool import open_spool
+
+    settings = Settings(data_dir=tmp_path, spool_memory_events=0)
+    spool = open_spool(settings, "decky-01")
+    spool.put(b"x")
+    assert spool.directory == tmp_path / "spool" / "decky-01"
+    assert spool.disk_items == 1
+    memory_only = open_spool(Settings(data_dir=tmp_path, spool_disk_max_bytes=0), "decky-02")
+    assert memory_only.directory is None
+    with pytest.raises(ValueError):
+        open_spool(settings, "../escape")
