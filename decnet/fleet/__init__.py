@@ -1,0 +1,1 @@
+"""The fleet: decky specs, catalogs (archetypes, distros, OS profiles), INI, planner and personas."""
