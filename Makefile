@@ -25,9 +25,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-## services: make sure the MariaDB server the storage tests use is up
+## services: the MariaDB server the storage tests use, and the real clients system tests drive
 services:
 	@scripts/ensure-services.sh
+	@scripts/ensure-test-deps.sh
 
 ## bench: the ingest-path benchmark (prints JSON on its last line)
 bench: $(STAMP) services

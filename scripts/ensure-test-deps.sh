@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the real clients the system tests drive (Debian packages), if any is missing.
+set -euo pipefail
+
+need=()
+for pair in ssh:openssh-client sshpass:sshpass curl:curl nmap:nmap ip:iproute2; do
+  cmd=${pair%%:*} pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -eq 0 ]; then
+  echo "ensure-test-deps: clients present"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "ensure-test-deps: missing ${need[*]}; install them (apt-get install ${need[*]})" >&2
+  exit 1
+fi
+echo "ensure-test-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; }
