@@ -1,0 +1,76 @@
+"""The ``local`` backend: each decky's runtime on its own 127.x.y.z address.
+
+No root, no MAC or OS spoofing: for development and demos. Linux routes all of
+127.0.0.0/8 to the loopback interface, so a decky can bind any address in it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from decnet.engine.base import BackendError, DeckyStatus, check_decky_name
+from decnet.engine.processes import alive, start_detached, stop_processes
+
+LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+
+
+class LocalBackend:
+    """Deckies as plain processes bound to loopback addresses."""
+
+    name = "local"
+
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+
+    def check(self) -> None:
+        """Always available."""
+
+    def _state_file(self, decky: str) -> Path:
+        return self.state_dir / f"{check_decky_name(decky)}.json"
+
+    def deploy(self, decky: str, ip: str, command: Sequence[str], log_file: Path) -> DeckyStatus:
+        """Start ``command`` (the runtime, bound to ``ip``) as a detached process."""
+        if ipaddress.IPv4Address(ip) not in LOOPBACK or ip in ("127.0.0.0", "127.255.255.255"):
+            raise BackendError(f"the local backend binds deckies to 127.0.0.0/8 addresses, not {ip}")
+        state_path = self._state_file(decky)
+        if state_path.exists() and self.status(decky).state == "running":
+            raise BackendError(f"decky {decky!r} is already deployed")
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pid = start_detached(command, log_file)
+        state_path.write_text(json.dumps({"pid": pid, "ip": ip, "log": str(log_file), "command": list(command)}))
+        return DeckyStatus(decky, self.name, "running", ip=ip, pid=pid, log_file=log_file)
+
+    def teardown(self, decky: str, timeout: float = 5.0) -> None:
+        """Stop the decky's process and forget it."""
+        state_path = self._state_file(decky)
+        if not state_path.exists():
+            return
+        state = json.loads(state_path.read_text())
+        stop_processes([int(state["pid"])], timeout)
+        state_path.unlink()
+
+    def deployed(self) -> list[str]:
+        """Names of the deckies this backend has state for."""
+        if not self.state_dir.exists():
+            return []
+        return sorted(path.stem for path in self.state_dir.glob("*.json"))
+
+    def status(self, decky: str) -> DeckyStatus:
+        """Running while its process lives."""
+        state_path = self._state_file(decky)
+        if not state_path.exists():
+            return DeckyStatus(decky, self.name, "missing")
+        state = json.loads(state_path.read_text())
+        pid = int(state["pid"])
+        running = alive(pid)
+        return DeckyStatus(
+            decky,
+            self.name,
+            "running" if running else "stopped",
+            ip=state.get("ip"),
+            pid=pid if running else None,
+            log_file=Path(state["log"]),
+        )
