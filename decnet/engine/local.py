@@ -40,7 +40,8 @@ class LocalBackend:
             raise BackendError(f"decky {decky!r} is already deployed")
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         pid = start_detached(command, log_file)
-        state_path.write_text(json.dumps({"pid": pid, "ip": ip, "log": str(log_file), "command": list(command)}))
+        state = {"pid": pid, "ip": ip, "log": str(log_file), "command": list(command)}
+        state_path.write_text(json.dumps(state))
         return DeckyStatus(decky, self.name, "running", ip=ip, pid=pid, log_file=log_file)
 
     def teardown(self, decky: str, timeout: float = 5.0) -> None:

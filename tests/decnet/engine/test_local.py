@@ -45,5 +45,5 @@ def test_deploy_status_teardown(tmp_path: Path) -> None:
 
 
 def test_only_loopback_addresses(tmp_path: Path) -> None:
-    with pytest.raises(BackendError, match="127.0.0.0/8"):
+    with pytest.raises(BackendError, match=r"127\.0\.0\.0/8"):
         LocalBackend(tmp_path).deploy("d", "10.0.0.5", [sys.executable, "-c", "pass"], tmp_path / "l.log")
