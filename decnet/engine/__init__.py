@@ -4,4 +4,11 @@ from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, D
 from decnet.engine.local import LocalBackend
 from decnet.engine.netns import NetnsBackend
 
-__all__ = ["BackendError", "BackendUnavailable", "DeckyNetwork", "DeckyStatus", "LocalBackend", "NetnsBackend"]
+__all__ = [
+    "BackendError",
+    "BackendUnavailable",
+    "DeckyNetwork",
+    "DeckyStatus",
+    "LocalBackend",
+    "NetnsBackend",
+]
