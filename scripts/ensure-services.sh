@@ -27,3 +27,26 @@ if ! port_open "$mysql_url_host" "$mysql_port"; then
   port_open "$mysql_url_host" "$mysql_port" || { echo "ensure-services: MariaDB did not come up" >&2; exit 1; }
 fi
 echo "ensure-services: MariaDB up on $mysql_url_host:$mysql_port"
+
+# Docker engine: the docker backend's system tests build local images and run deckies.
+if ! docker info >/dev/null 2>&1; then
+  if ! command -v dockerd >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "ensure-services: installing docker.io and debootstrap" >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null; }
+    else
+      echo "ensure-services: docker.io is not installed (apt-get install docker.io debootstrap)" >&2
+      exit 1
+    fi
+  fi
+  command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  echo "ensure-services: starting dockerd" >&2
+  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker info >/dev/null 2>&1 || { echo "ensure-services: dockerd did not come up (see /var/log/dockerd.log)" >&2; exit 1; }
+fi
+echo "ensure-services: Docker engine up"

@@ -1,0 +1,180 @@
+"""The ``docker`` backend: one hardened container per decky on a macvlan network.
+
+Each decky is container ``decnet-<name>`` from the locally built ``decnet/decky`` image, on
+the macvlan network ``decnet-<parent>`` with the decky's IP, the persona's MAC and
+hostname, and its OS profile's sysctls. Hardening: every capability dropped (low ports are
+opened by ``net.ipv4.ip_unprivileged_port_start=0`` inside the decky's own namespace),
+read-only root with a small tmpfs, no-new-privileges, memory and pids limits. The
+collector's socket directory is mounted at ``/run/decnet``; the decky's state directory at
+``/var/lib/decnet-decky``. Everything DECNET creates carries the label ``decnet.owned=1``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, DeckyStatus, check_decky_name
+from decnet.engine.docker_images import DECKY_IMAGE, OWNER_LABEL, ensure_images
+from decnet.engine.iproute import link_exists
+
+CONTAINER_PREFIX = "decnet-"
+RUNTIME_CONFIG_PATH = "/etc/decnet/runtime.json"
+INGEST_DIR = "/run/decnet"
+STATE_DIR = "/var/lib/decnet-decky"
+
+
+def container_name(decky: str) -> str:
+    """The container of a decky."""
+    return CONTAINER_PREFIX + check_decky_name(decky)
+
+
+class DockerBackend:
+    """Deckies as containers on a macvlan network (needs a Docker engine)."""
+
+    name = "docker"
+
+    def __init__(
+        self, parent: str, cache_dir: Path, project_root: Path, memory: str = "128m", pids: int = 128
+    ) -> None:
+        self.parent = parent
+        self.cache_dir = cache_dir
+        self.project_root = project_root
+        self.memory = memory
+        self.pids = pids
+        self._client: Any = None
+
+    @property
+    def network_name(self) -> str:
+        """The macvlan network on this backend's parent interface."""
+        return f"decnet-{self.parent}"
+
+    def check(self) -> None:
+        """Raise :class:`BackendUnavailable` if there is no engine, image build path or parent."""
+        if not link_exists(self.parent):
+            raise BackendUnavailable(f"interface {self.parent!r} does not exist (pass -i/--interface)")
+        self._client = ensure_images(self.cache_dir, self.project_root)
+
+    def _docker(self) -> Any:
+        if self._client is None:
+            self.check()
+        return self._client
+
+    def ensure_network(self, subnet: str, gateway: str | None) -> None:
+        """Create the macvlan network for ``subnet`` on the parent interface (once)."""
+        import docker.errors
+
+        client = self._docker()
+        try:
+            client.networks.get(self.network_name)
+            return
+        except docker.errors.NotFound:
+            pass
+        import docker.types
+
+        pool = (
+            docker.types.IPAMPool(subnet=subnet, gateway=gateway)
+            if gateway
+            else docker.types.IPAMPool(subnet=subnet)
+        )
+        client.networks.create(
+            self.network_name,
+            driver="macvlan",
+            options={"parent": self.parent, "macvlan_mode": "bridge"},
+            ipam=docker.types.IPAMConfig(pool_configs=[pool]),
+            labels={OWNER_LABEL: "1"},
+        )
+
+    def remove_network(self) -> None:
+        """Remove the macvlan network if no container uses it."""
+        import docker.errors
+
+        with contextlib.suppress(docker.errors.NotFound):
+            self._docker().networks.get(self.network_name).remove()
+
+    def deploy(
+        self,
+        net: DeckyNetwork,
+        hostname: str,
+        runtime_config: Path,
+        ingest_dir: Path,
+        state_dir: Path,
+    ) -> DeckyStatus:
+        """Create and start the decky's container; nothing is left behind if that fails."""
+        import docker.errors
+
+        client = self._docker()
+        name = container_name(net.name)
+        with contextlib.suppress(docker.errors.NotFound):
+            client.containers.get(name)
+            raise BackendError(f"decky {net.name!r} is already deployed (container {name} exists)")
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        api = client.api
+        sysctls = {key: str(value) for key, value in net.sysctls.items()}
+        sysctls["net.ipv4.ip_unprivileged_port_start"] = "0"
+        host_config = api.create_host_config(
+            binds={
+                str(runtime_config): {"bind": RUNTIME_CONFIG_PATH, "mode": "ro"},
+                str(ingest_dir): {"bind": INGEST_DIR, "mode": "rw"},
+                str(state_dir): {"bind": STATE_DIR, "mode": "rw"},
+            },
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            read_only=True,
+            tmpfs={"/tmp": "size=16m,mode=1777"},  # noqa: S108 - the container's own tmpfs
+            mem_limit=self.memory,
+            pids_limit=self.pids,
+            sysctls=sysctls,
+            restart_policy={"Name": "on-failure", "MaximumRetryCount": 10},
+            network_mode=self.network_name,
+        )
+        networking = api.create_networking_config(
+            {self.network_name: api.create_endpoint_config(ipv4_address=net.ip)}
+        )
+        try:
+            container = api.create_container(
+                DECKY_IMAGE,
+                command=["--config", RUNTIME_CONFIG_PATH],
+                name=name,
+                hostname=hostname,
+                mac_address=net.mac,
+                host_config=host_config,
+                networking_config=networking,
+                labels={OWNER_LABEL: "1", "decnet.decky": net.name},
+            )
+            api.start(container["Id"])
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                api.remove_container(name, force=True)
+            raise BackendError(f"starting container {name} failed: {exc}") from exc
+        return DeckyStatus(net.name, self.name, "running", ip=net.ip, detail=container["Id"][:12])
+
+    def teardown(self, decky: str, timeout: float = 5.0) -> None:
+        """Stop and remove the decky's container."""
+        import docker.errors
+
+        with contextlib.suppress(docker.errors.NotFound):
+            container = self._docker().containers.get(container_name(decky))
+            with contextlib.suppress(docker.errors.APIError):
+                container.stop(timeout=int(timeout))
+            container.remove(force=True)
+
+    def deployed(self) -> list[str]:
+        """Names of the deckies that have a DECNET container."""
+        containers = self._docker().containers.list(all=True, filters={"label": OWNER_LABEL})
+        return sorted(c.labels.get("decnet.decky", "") for c in containers if c.labels.get("decnet.decky"))
+
+    def status(self, decky: str) -> DeckyStatus:
+        """The container's state, mapped to running/stopped/missing."""
+        import docker.errors
+
+        try:
+            container = self._docker().containers.get(container_name(decky))
+        except docker.errors.NotFound:
+            return DeckyStatus(decky, self.name, "missing")
+        state = "running" if container.status == "running" else "stopped"
+        settings = container.attrs.get("NetworkSettings", {}).get("Networks", {}).get(self.network_name, {})
+        return DeckyStatus(
+            decky, self.name, state, ip=settings.get("IPAddress") or None, detail=container.status
+        )

@@ -1,0 +1,149 @@
+"""Local images for the docker backend, built without any registry.
+
+- ``decnet/base:bookworm``: a Debian bookworm root filesystem made with ``debootstrap``
+  (minbase + python3) and loaded with ``docker import``.
+- ``decnet/decky:<version>``: the base plus a virtualenv at ``/opt/decnet`` holding the
+  decky runtime, installed offline from a wheelhouse prepared on the host with pip.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from decnet import __version__
+from decnet.engine.base import BackendError, BackendUnavailable
+
+log = logging.getLogger("decnet.engine.docker")
+
+BASE_IMAGE = "decnet/base:bookworm"
+DECKY_IMAGE = f"decnet/decky:{__version__}"
+OWNER_LABEL = "decnet.owned"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+
+#: What the decky runtime imports (not the workers', web's or Ray's dependencies).
+RUNTIME_REQUIREMENTS = ("pydantic>=2.9,<3", "pydantic-settings>=2.6,<3", "asyncssh>=2.17,<3", "cryptography")
+
+_DOCKERFILE = f"""\
+FROM {BASE_IMAGE}
+COPY wheels /tmp/wheels
+RUN python3 -m venv /opt/decnet \\
+ && /opt/decnet/bin/pip install --no-index --find-links /tmp/wheels --quiet \\
+      {" ".join(f"'{r}'" for r in RUNTIME_REQUIREMENTS)} \\
+ && /opt/decnet/bin/pip install --no-index --no-deps --find-links /tmp/wheels --quiet decnet \\
+ && rm -rf /tmp/wheels /root/.cache \\
+ && useradd --system --no-create-home --shell /usr/sbin/nologin decky
+ENV PATH=/opt/decnet/bin:$PATH PYTHONDONTWRITEBYTECODE=1
+LABEL {OWNER_LABEL}=1
+ENTRYPOINT ["/opt/decnet/bin/python", "-m", "decnet.decky"]
+"""
+
+
+def _client() -> Any:
+    try:
+        import docker
+    except ImportError as exc:  # pragma: no cover - docker is a declared dependency
+        raise BackendUnavailable("the docker Python SDK is not installed") from exc
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        raise BackendUnavailable(
+            f"no usable Docker engine ({exc}); start dockerd, "
+            "or use --backend netns (root) or --backend local"
+        ) from exc
+    return client
+
+
+def image_exists(client: Any, tag: str) -> bool:
+    """True if ``tag`` is present in the local engine."""
+    import docker.errors
+
+    try:
+        client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def build_base_image(client: Any, cache_dir: Path, mirror: str = DEBIAN_MIRROR) -> None:
+    """debootstrap bookworm (minbase + python3) into ``cache_dir`` and ``docker import`` it."""
+    debootstrap = shutil.which("debootstrap")
+    if debootstrap is None:
+        raise BackendUnavailable("building the base image needs debootstrap (apt-get install debootstrap)")
+    rootfs = cache_dir / "rootfs-bookworm"
+    if not (rootfs / "usr" / "bin" / "python3").exists():
+        if rootfs.exists():
+            shutil.rmtree(rootfs)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        log.info("debootstrapping bookworm into %s (a few minutes, once)", rootfs)
+        proc = subprocess.run(  # noqa: S603 - argument list
+            [
+                debootstrap,
+                "--variant=minbase",
+                "--include=python3,python3-venv,ca-certificates",
+                "bookworm",
+                str(rootfs),
+                mirror,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise BackendError(f"debootstrap failed: {proc.stderr.strip()[-2000:]}")
+    archive = cache_dir / "rootfs-bookworm.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(rootfs, arcname=".")
+    try:
+        client.api.import_image_from_file(str(archive), repository=BASE_IMAGE.split(":")[0], tag="bookworm")
+    finally:
+        archive.unlink(missing_ok=True)
+    log.info("imported %s", BASE_IMAGE)
+
+
+def _wheelhouse(target: Path, project_root: Path) -> None:
+    """Wheels of the decky runtime's requirements and of decnet itself, for an offline install."""
+    pip = [sys.executable, "-m", "pip"]
+    for command in (
+        [*pip, "download", "--quiet", "--only-binary=:all:", "-d", str(target), *RUNTIME_REQUIREMENTS],
+        [*pip, "wheel", "--quiet", "--no-deps", "-w", str(target), str(project_root)],
+    ):
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if proc.returncode != 0:
+            raise BackendError(f"preparing wheels failed: {proc.stderr.strip()[-2000:]}")
+
+
+def build_decky_image(client: Any, project_root: Path) -> None:
+    """Build ``decnet/decky:<version>`` from the base image and the current source tree."""
+    with tempfile.TemporaryDirectory(prefix="decnet-image-") as tmp:
+        context = Path(tmp)
+        _wheelhouse(context / "wheels", project_root)
+        (context / "Dockerfile").write_text(_DOCKERFILE)
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            archive.add(context, arcname=".")
+        buffer.seek(0)
+        try:
+            client.images.build(
+                fileobj=buffer, custom_context=True, tag=DECKY_IMAGE, rm=True, labels={OWNER_LABEL: "1"}
+            )
+        except Exception as exc:
+            raise BackendError(f"building {DECKY_IMAGE} failed: {exc}") from exc
+
+
+def ensure_images(cache_dir: Path, project_root: Path, rebuild: bool = False) -> Any:
+    """Make sure both images exist (building what is missing); return the docker client."""
+    client = _client()
+    if rebuild or not image_exists(client, BASE_IMAGE):
+        build_base_image(client, cache_dir)
+    if rebuild or not image_exists(client, DECKY_IMAGE):
+        build_decky_image(client, project_root)
+    return client
