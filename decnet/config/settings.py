@@ -156,7 +156,7 @@ class Settings(BaseSettings):
     _config_file: Path | None = PrivateAttr(None)
     _origins: dict[str, Source] = PrivateAttr(default_factory=dict)
 
-    def __init__(self, _config_file: Path | str | None = None, **values: Any) -> None:
+    def __init__(self, *, _config_file: Path | str | None = None, **values: Any) -> None:
         ini_path = resolve_config_path(_config_file, DEFAULT_CONFIG_PATH)
         build = _Build(ini_path)
         token = _BUILD.set(build)

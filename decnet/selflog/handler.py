@@ -92,12 +92,13 @@ class TargetHandler(logging.Handler):
         if self.failing:
             self.failing, self._delay = False, self.retry_initial_s
         if self.dropped:
-            count, self.dropped = self.dropped, 0
-            notice = self._encode(_dropped_notice(count, "log target unreachable"))
+            notice = self._encode(_dropped_notice(self.dropped, "log target unreachable"))
             try:
                 self.transport.send(notice)
             except Exception:
                 self._failed(record, now)
+                return
+            self.dropped = 0
 
     def _failed(self, record: logging.LogRecord | None, now: float) -> None:
         with contextlib.suppress(Exception):  # closing a broken socket may fail too
