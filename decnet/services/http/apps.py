@@ -13,7 +13,7 @@ from decnet.services.http.config import HTTPConfig
 from decnet.services.http.creds import MAX_CRED, Credential, form_fields
 from decnet.services.http.flavours import Flavour, PageContext, Response
 from decnet.services.http.parser import Request
-from decnet.services.http.text import clip, esc
+from decnet.services.http.text import clip, clip_wire, esc
 
 _PHP_BY_DISTRO = {
     "debian": "8.2.7",
@@ -235,7 +235,7 @@ class WordPress(FakeApp):
         user_value = ""
         if request.method == "POST":
             user, password = fields.get("log", ""), fields.get("pwd", "")
-            user_value = esc(clip(user, MAX_CRED))
+            user_value = esc(clip_wire(user, MAX_CRED))
             lost = f'<a href="{self.site}/wp-login.php?action=lostpassword">Lost your password?</a>'
             if not user:
                 message = "<strong>Error:</strong> The username field is empty.<br />"
@@ -252,7 +252,7 @@ class WordPress(FakeApp):
                     " this site. If you are unsure of your username, try your email address instead."
                 )
             error = f'<div id="login_error" class="notice notice-error"><p>{message}</p></div>\n'
-        redirect = esc(clip(fields.get("redirect_to", f"{self.site}/wp-admin/"), 512))
+        redirect = esc(clip_wire(fields.get("redirect_to", f"{self.site}/wp-admin/"), 512))
         body = (
             '<!DOCTYPE html>\n<html lang="en-US">\n\t<head>\n'
             '\t<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />\n'
@@ -467,7 +467,7 @@ class PhpMyAdmin(FakeApp):
         error = ""
         user = fields.get("pma_username")
         if user is not None:
-            shown = esc(clip(user, 64))
+            shown = esc(clip_wire(user, 64))
             uses = "YES" if fields.get("pma_password") else "NO"
             error = (
                 '<div class="alert alert-danger" role="alert"><img src="themes/dot.gif" title="" alt="" '

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from decnet.services.http.parser import Request
-from decnet.services.http.text import clip
+from decnet.services.http.text import clip, clip_wire
 
 #: Longest username / secret kept in an event.
 MAX_CRED = 512
@@ -47,11 +47,11 @@ def from_headers(request: Request) -> list[Credential]:
         if scheme_l == "basic":
             found.append(_basic(param))
         elif scheme_l == "bearer":
-            found.append(Credential("bearer", token=clip(param, MAX_CRED)))
+            found.append(Credential("bearer", token=clip_wire(param, MAX_CRED)))
         elif scheme_l == "digest":
-            found.append(Credential("digest", username=_digest_user(param), token=clip(param, MAX_CRED)))
+            found.append(Credential("digest", username=_digest_user(param), token=clip_wire(param, MAX_CRED)))
         elif scheme_l.isalnum() and len(scheme_l) <= 32:
-            found.append(Credential(scheme_l, token=clip(param, MAX_CRED)))
+            found.append(Credential(scheme_l, token=clip_wire(param, MAX_CRED)))
     return found
 
 
@@ -59,7 +59,7 @@ def _basic(param: str) -> Credential:
     try:
         raw = base64.b64decode(param[: 4 * MAX_CRED], validate=True)
     except (binascii.Error, ValueError):
-        return Credential("basic", token=clip(param, MAX_CRED))
+        return Credential("basic", token=clip_wire(param, MAX_CRED))
     user, sep, password = raw.partition(b":")
     if not sep:
         return Credential("basic", username=clip(user, MAX_CRED))
@@ -70,18 +70,21 @@ def _digest_user(param: str) -> str:
     for part in param[:4096].split(","):
         key, _, value = part.strip().partition("=")
         if key.strip().lower() == "username":
-            return clip(value.strip().strip('"'), MAX_CRED)
+            return clip_wire(value.strip().strip('"'), MAX_CRED)
     return ""
 
 
 def form_fields(request: Request) -> list[tuple[str, str]]:
-    """Fields of a url-encoded body (bounded count), or []."""
+    """Fields of a url-encoded body (bounded count) as latin-1 text (see :func:`clip_wire`), or []."""
     ctype = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded" or not request.body:
         return []
     try:
-        return parse_qsl(
-            request.body.decode("latin-1"), keep_blank_values=True, max_num_fields=_MAX_FORM_FIELDS
+        return parse_qsl(  # latin-1 both ways keeps the bytes; clip_wire reads them as UTF-8
+            request.body.decode("latin-1"),
+            keep_blank_values=True,
+            max_num_fields=_MAX_FORM_FIELDS,
+            encoding="latin-1",
         )
     except ValueError:
         return []
@@ -115,7 +118,8 @@ def from_body(request: Request) -> list[Credential]:
     user, password = _pick(fields, _USER_KEYS), _pick(fields, _PASS_KEYS)
     if user is None and password is None:
         return []
-    return [Credential(method, username=clip(user or "", MAX_CRED), password=clip(password or "", MAX_CRED))]
+    text = clip_wire if method == "form" else clip
+    return [Credential(method, username=text(user or "", MAX_CRED), password=text(password or "", MAX_CRED))]
 
 
 def extract(request: Request) -> list[Credential]:

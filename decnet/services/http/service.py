@@ -18,7 +18,7 @@ from decnet.services.http.config import HTTPConfig
 from decnet.services.http.creds import Credential
 from decnet.services.http.flavours import FLAVOURS, Flavour, PageContext, Response, flavour_for
 from decnet.services.http.parser import BoundedReader, Closed, ParseError, Request, read_body, read_head
-from decnet.services.http.text import clip, printable
+from decnet.services.http.text import clip, clip_wire, printable, wire
 
 #: Bounds of the texts a request event carries.
 MAX_LOG_PATH = 2048
@@ -57,6 +57,8 @@ class HTTPService(Service):
 
     def __init__(self, ctx: ServiceContext, config: ServiceConfig | None = None) -> None:
         super().__init__(ctx, config)
+        if not isinstance(self.config, HTTPConfig):
+            self.config = self.config_model.model_validate(self.config.model_dump(exclude_unset=True))
         assert isinstance(self.config, HTTPConfig)
         self.cfg: HTTPConfig = self.config
         server = self.cfg.server_header or self.persona.http_server
@@ -316,21 +318,21 @@ class HTTPService(Service):
             fields["raw"] = clip(stream.request_line, 1024)
             self._emit(conn, "request", fields)
             return
-        path, path_cut = printable(request.raw_path, MAX_LOG_PATH)
+        path, path_cut = wire(request.raw_path, MAX_LOG_PATH)
         body, body_cut = printable(request.body, self.cfg.log_body_bytes)
         fields.update(
             method=request.method,
             path=path,
-            query=clip(request.target.partition("?")[2], MAX_LOG_PATH),
+            query=clip_wire(request.target.partition("?")[2], MAX_LOG_PATH),
             version=request.version,
             headers=_headers_json(request.headers),
-            user_agent=clip(request.header("user-agent") or "", 512),
-            host=clip(request.header("host") or "", 256),
+            user_agent=clip_wire(request.header("user-agent") or "", 512),
+            host=clip_wire(request.header("host") or "", 256),
             body=body,
             body_bytes=str(request.body_size),
         )
         if not request.target.startswith("/"):
-            fields["target"] = clip(request.target, MAX_LOG_PATH)
+            fields["target"] = clip_wire(request.target, MAX_LOG_PATH)
         if path_cut or body_cut:
             fields["truncated"] = ",".join(n for n, cut in (("path", path_cut), ("body", body_cut)) if cut)
         if self.cfg.fake_app != "none":
@@ -340,7 +342,7 @@ class HTTPService(Service):
     def _log_auth(self, conn: Connection, request: Request, found: list[Credential]) -> None:
         for cred in found[:100]:
             fields = cred.fields()
-            fields["path"] = clip(request.raw_path, 512)
+            fields["path"] = clip_wire(request.raw_path, 512)
             if self.cfg.fake_app != "none":
                 fields["app"] = self.cfg.fake_app
             self._emit(conn, "auth", fields)
@@ -351,7 +353,7 @@ def _headers_json(headers: list[tuple[str, str]]) -> str:
     pairs: list[list[str]] = []
     size = 2
     for name, value in headers:
-        pair = [clip(name, 256), clip(value, MAX_LOG_HEADER_VALUE)]
+        pair = [clip_wire(name, 256), clip_wire(value, MAX_LOG_HEADER_VALUE)]
         cost = len(json.dumps(pair, ensure_ascii=False)) + 1
         if size + cost > MAX_LOG_HEADERS:
             pairs.append(["...", f"{len(headers) - len(pairs)} more"])

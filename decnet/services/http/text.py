@@ -40,6 +40,16 @@ def clip(data: bytes | str, limit: int) -> str:
     return printable(data, limit)[0]
 
 
+def wire(text: str, limit: int) -> tuple[str, bool]:
+    """:func:`printable` of text that was latin-1 decoded off the wire (re-read as UTF-8)."""
+    return printable(text.encode("latin-1", "replace"), limit)
+
+
+def clip_wire(text: str, limit: int) -> str:
+    """:func:`wire` without the flag."""
+    return wire(text, limit)[0]
+
+
 def esc(text: str) -> str:
     """HTML-escape text reflected into a page (quotes too)."""
     return html.escape(text, quote=True)

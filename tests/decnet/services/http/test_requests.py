@@ -154,3 +154,17 @@ async def test_chunked_body_and_expect_continue(curl: Curl) -> None:
     assert (auths[0].fields["username"], auths[0].fields["password"]) == ("root", "x")
     assert code == 0 and auths[1].fields["username"] == "u"
     assert auths[1].fields["password"] == "z" * 512 or len(auths[1].fields["password"]) <= 512
+
+
+async def test_wire_text_is_logged_as_utf8_with_escapes() -> None:
+    async with running("nginx") as (_, port, events):
+        await raw(
+            port,
+            b"GET /caf\xc3\xa9/\xff?q=\xe2\x82\xac HTTP/1.1\r\nHost: x\r\nUser-Agent: a\x01b\xc3\xa9\r\n"
+            b"Connection: close\r\n\r\n",
+        )
+        (request,) = await events.wait("request")
+    assert request.fields["path"] == "/café/\\xff"
+    assert request.fields["query"] == "q=€"
+    assert request.fields["user_agent"] == "a\\x01bé"
+    assert ["User-Agent", "a\\x01bé"] in json.loads(request.fields["headers"])
