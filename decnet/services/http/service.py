@@ -265,7 +265,7 @@ class HTTPService(Service):
         data = self.flavour.render(
             resp,
             keep_alive=keep_alive,
-            remaining=self.cfg.max_requests_per_connection - conn.requests,
+            remaining=self.cfg.max_requests_per_connection - conn.requests + 1,
             head_only=request is not None and request.method == "HEAD",
             simple=simple,
         )

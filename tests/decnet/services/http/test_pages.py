@@ -96,7 +96,7 @@ async def test_apache_default_page_per_distro(curl: Curl, distro: str, status: i
     assert marker in body
     assert [k for k, _ in headers][:2] == ["Date", "Server"]
     assert _header(headers, "Server") == "Apache/2.4.57 (Debian)"
-    assert _header(headers, "Keep-Alive") == "timeout=5, max=99"
+    assert _header(headers, "Keep-Alive") == "timeout=5, max=100"
     assert _header(headers, "Connection") == "Keep-Alive"
     assert [k for k, _ in headers][-1] == "Content-Type"
 

@@ -125,7 +125,7 @@ async def test_request_cap_closes_connection() -> None:
     async with running("apache", max_requests_per_connection=2) as (_, port, _events):
         out = await _read_all(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
     assert out.count(b"HTTP/1.1 200 OK") == 2
-    assert b"Keep-Alive: timeout=5, max=1\r\nConnection: Keep-Alive" in out
+    assert b"Keep-Alive: timeout=5, max=2\r\nConnection: Keep-Alive" in out
     assert out.rstrip().endswith(b"</html>") and b"Connection: close" in out
 
 
