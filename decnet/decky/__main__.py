@@ -29,8 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m decnet.decky", description="Run one decky's services.")
     parser.add_argument("--config", required=True, type=Path, help="runtime.json of the decky")
     args = parser.parse_args(argv)
-    import decnet.services.builtin  # noqa: F401  (registers the built-in services)
-
     try:
         config = load_runtime_config(args.config)
         runtime = DeckyRuntime(config)

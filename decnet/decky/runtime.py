@@ -10,6 +10,7 @@ import ssl
 import time
 from dataclasses import dataclass
 
+import decnet.services.builtin  # noqa: F401  (registers the built-in services)
 from decnet.decky.config import RuntimeConfig, RuntimeConfigError
 from decnet.decky.persona_io import PersonaError, persona_from_dict
 from decnet.events.model import Event
