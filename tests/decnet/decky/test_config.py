@@ -33,10 +33,10 @@ def test_persona_round_trip() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"colour": "red"}, "unknown key 'colour'"),
-        ({"seed": "zz"}, "persona.seed: expected hex"),
-        ({"cpu_count": "many"}, "persona.cpu_count"),
-        ({"booted_at": "2024-01-01T00:00:00"}, "timezone-aware"),
+        ({"colour": "red"}, "unknown.*colour"),
+        ({"seed": "zz"}, "persona dict"),
+        ({"cpu_count": "many"}, "cpu_count"),
+        ({"booted_at": "2024-01-01T00:00:00"}, "time zone"),
     ],
 )
 def test_persona_errors(change: dict[str, object], message: str) -> None:
