@@ -74,9 +74,12 @@ def parse_address_set(items: Iterable[str]) -> set[ipaddress.IPv4Address]:
             continue
         if "/" in item:
             try:
-                out.update(ipaddress.IPv4Network(item, strict=False))
+                network = ipaddress.IPv4Network(item, strict=False)
             except ValueError:
                 raise ValueError(f"{item} is not an IPv4 CIDR") from None
+            if network.prefixlen < 16:
+                raise ValueError(f"{item} is too large; exclude at most a /16 per item")
+            out.update(network)
         elif "-" in item:
             first_s, _, last_s = item.partition("-")
             first, last = parse_ipv4(first_s), parse_ipv4(last_s)
@@ -342,7 +345,7 @@ def build_fleet(fleet: FleetDraft, drafts: Sequence[DeckyDraft]) -> FleetSpec:
             bad(f"{draft.key('ip')}: {ip} collides with {used[ip].where}")
         else:
             used[ip] = draft
-    ips: dict[int, str] = {id(d): str(parse_ipv4(d.ip)) for d in drafts if d.ip is not None and not problems}
+    ips: dict[int, str] = {id(d): str(ip) for ip, d in used.items()}
     pending = [d for d in drafts if d.ip is None]
     if pending:
         allocated = free_addresses(net, gateway, len(pending), start=start, exclude=excluded | set(used))

@@ -289,3 +289,41 @@ def test_fleet_spec_coherence() -> None:
     with pytest.raises(KeyError):
         fleet.decky("nope")
     assert ipaddress.IPv4Network(fleet.net).num_addresses == 256
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=24, max_value=30),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=0, max_value=255),
+    st.sets(st.integers(min_value=0, max_value=255), max_size=20),
+)
+def test_allocation_property(prefix: int, count: int, gw_offset: int, excluded_offsets: set[int]) -> None:
+    net = ipaddress.IPv4Network(f"172.16.0.0/{prefix}")
+    gateway = net.network_address + gw_offset % net.num_addresses
+    excluded = {str(net.network_address + o % net.num_addresses) for o in excluded_offsets}
+    free = [a for a in net.hosts() if a != gateway and str(a) not in excluded]
+    if count > len(free):
+        with pytest.raises(AddressPoolExhausted):
+            allocate_ips(net, count, gateway=gateway, exclude=excluded)
+        return
+    got = allocate_ips(net, count, gateway=gateway, exclude=excluded)
+    assert got == [str(a) for a in free[:count]]
+
+
+def test_exclude_is_bounded() -> None:
+    with pytest.raises(ValueError, match="too large"):
+        parse_address_set(["10.0.0.0/8"])
+
+
+def test_decky_problems_are_reported_alongside_address_problems() -> None:
+    from decnet.fleet.ini import parse_fleet_ini
+
+    with pytest.raises(FleetConfigError) as info:
+        parse_fleet_ini(
+            "[general]\nnet = 10.0.0.0/24\n[a]\nservices = ssh\nip = 10.0.0.1\n"
+            "[b]\nservices = ssh\nip = 10.0.0.9\nhostname = bad_name\n"
+        )
+    problems = info.value.problems
+    assert any("[a] ip: 10.0.0.1 is the gateway" in p for p in problems)
+    assert any("[b] hostname: 'bad_name' is not a valid hostname" in p for p in problems)
