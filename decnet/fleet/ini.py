@@ -222,7 +222,7 @@ class _Loader:
         try:
             spec = build_fleet(fleet, drafts)
         except FleetConfigError as exc:  # report the planner's problems with ours
-            raise FleetConfigError(*self.problems, *exc.problems) from None
+            raise FleetConfigError(*dict.fromkeys([*self.problems, *exc.problems])) from None
         if self.problems:
             raise FleetConfigError(*self.problems)
         return spec

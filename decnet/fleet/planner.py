@@ -365,8 +365,8 @@ def build_fleet(fleet: FleetDraft, drafts: Sequence[DeckyDraft]) -> FleetSpec:
         spec = _resolve(draft, fleet, fleet_seed, ips.get(id(draft)), macs, hostnames, bad)
         if spec is not None:
             deckies.append(spec)
-    if problems:
-        raise FleetConfigError(*problems)
+    if problems:  # deckies of one declaration share their problems: report each once
+        raise FleetConfigError(*dict.fromkeys(problems))
     try:
         return FleetSpec(
             net=str(net),

@@ -327,3 +327,9 @@ def test_decky_problems_are_reported_alongside_address_problems() -> None:
     problems = info.value.problems
     assert any("[a] ip: 10.0.0.1 is the gateway" in p for p in problems)
     assert any("[b] hostname: 'bad_name' is not a valid hostname" in p for p in problems)
+
+
+def test_shared_problems_are_reported_once() -> None:
+    with pytest.raises(FleetConfigError) as info:
+        plan_fleet(deckies=50, subnet="10.0.0.0/24", services="ssh,gopher")
+    assert len(info.value.problems) == 1
