@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from decnet.fleet.catalog.archetypes import ARCHETYPES, Archetype
-from decnet.fleet.catalog.distros import DISTROS, SERVER_DISTROS
+from decnet.fleet.catalog.archetypes import ARCHETYPES, Archetype, default_distros
+from decnet.fleet.catalog.distros import DISTROS
 from decnet.fleet.catalog.os_profiles import OS_PROFILES
 from decnet.fleet.catalog.services import SERVICES
 from decnet.fleet.catalog.vendors import MAC_VENDORS, vendor_of, vendor_weights
@@ -421,28 +421,30 @@ def _resolve(
     if draft.distros and not draft.randomize_distros:
         distro = draft.distros[draft.index % len(draft.distros)]
     else:
-        choices = tuple(draft.distros) or (archetype.distro_choices() if archetype else SERVER_DISTROS)
+        choices = tuple(draft.distros) or (
+            archetype.distro_choices() if archetype else default_distros(os_profile)
+        )
         distro = derive_choice(seed, "distro", choices)
 
     custom_names = {c.name for c in fleet.custom_services}
     services: list[str] = []
-    if draft.services is not None and not draft.randomize_services:
-        services = [_canonical_service(s, custom_names) for s in draft.services]
-        for slug in services:
-            if slug not in SERVICES and slug not in custom_names:
-                fail(
-                    f"{draft.key('services')}: unknown service {slug!r} "
-                    f"(built-in: {', '.join(SERVICES)}; or define [custom-{slug}])"
-                )
-        dupes = sorted({s for s in services if services.count(s) > 1})
-        if dupes:
-            fail(f"{draft.key('services')}: {', '.join(dupes)} listed twice")
-        if not services:
-            fail(f"{draft.key('services')}: empty; list at least one service")
+    given = [_canonical_service(s, custom_names) for s in draft.services or ()]
+    for slug in given:
+        if slug not in SERVICES and slug not in custom_names:
+            fail(
+                f"{draft.key('services')}: unknown service {slug!r} "
+                f"(built-in: {', '.join(SERVICES)}; or define [custom-{slug}])"
+            )
+    dupes = sorted({s for s in given if given.count(s) > 1})
+    if dupes:
+        fail(f"{draft.key('services')}: {', '.join(dupes)} listed twice")
+    if draft.services is not None and not draft.services:
+        fail(f"{draft.key('services')}: empty; list at least one service")
+    if draft.services and not draft.randomize_services:
+        services = given
     elif draft.randomize_services:
-        pool = [_canonical_service(s, custom_names) for s in draft.services] if draft.services else None
-        chosen = random_services(pool or pool_for(draft.archetype if archetype else None, os_profile), seed)
-        services = chosen or []
+        pool = given or pool_for(draft.archetype if archetype else None, os_profile)
+        services = random_services(pool, seed) or []
     elif archetype is not None:
         services = list(archetype.services)
     else:

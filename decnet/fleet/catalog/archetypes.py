@@ -26,13 +26,20 @@ class Archetype:
 
     def distro_choices(self) -> tuple[str, ...]:
         """The distros a decky of this archetype is drawn from when none is given."""
-        if self.preferred_distros:
-            return self.preferred_distros
-        if self.os_profile in {"windows", "windows_server"}:
-            return ("debian", "ubuntu22")
-        if self.os_profile in {"embedded", "cisco"}:
-            return ("alpine", "debian")
-        return SERVER_DISTROS
+        return self.preferred_distros or default_distros(self.os_profile)
+
+
+def default_distros(os_profile: str) -> tuple[str, ...]:
+    """Distros drawn from when neither the decky nor its archetype names one.
+
+    Linux and BSD get the common server distros; for Windows, devices and Cisco the distro is
+    only the base image of the decky's container.
+    """
+    if os_profile in {"windows", "windows_server"}:
+        return ("debian", "ubuntu22")
+    if os_profile in {"embedded", "cisco"}:
+        return ("alpine", "debian")
+    return SERVER_DISTROS
 
 
 ARCHETYPES: dict[str, Archetype] = {

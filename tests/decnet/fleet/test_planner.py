@@ -333,3 +333,14 @@ def test_shared_problems_are_reported_once() -> None:
     with pytest.raises(FleetConfigError) as info:
         plan_fleet(deckies=50, subnet="10.0.0.0/24", services="ssh,gopher")
     assert len(info.value.problems) == 1
+
+
+def test_profile_without_archetype_uses_a_fitting_base_image() -> None:
+    fleet = plan_fleet(deckies=20, subnet="10.11.0.0/24", services="smb", os_profile="windows_server")
+    assert {d.distro for d in fleet.deckies} <= {"debian", "ubuntu22"}
+    assert all(vendor_of(d.mac) is not None for d in fleet.deckies)
+
+
+def test_randomized_pool_is_checked() -> None:
+    with pytest.raises(FleetConfigError, match="--services: unknown service 'gopher'"):
+        plan_fleet(deckies=2, subnet="10.0.0.0/24", services="ssh,gopher", randomize_services=True)
