@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -36,7 +37,8 @@ def state(ctx: typer.Context) -> CliState:
 
 def stdout() -> Console:
     """Console for results (stdout)."""
-    return Console(highlight=False, soft_wrap=False)
+    # Not a terminal (pipes, CI logs): wide enough that tables do not wrap every cell.
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
 
 
 def stderr() -> Console:

@@ -1,0 +1,109 @@
+"""System test: a planned fleet deployed with the netns backend on a private test LAN,
+driven by real clients (curl, OpenSSH when the ssh service exists, nmap), events collected
+by a real receiver; teardown leaves nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from decnet.config import Settings
+from decnet.engine.deployer import FleetEngine
+from decnet.engine.iproute import netns_list, run
+from decnet.events.receiver import EventReceiver
+from decnet.fleet.personas import derive_persona
+from decnet.fleet.planner import plan_fleet
+from tests.decnet.events.helpers import MemorySink, wait_for
+
+from .test_netns import lan  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the netns backend needs root")
+
+
+@pytest.fixture
+async def collector(tmp_path: Path) -> AsyncIterator[tuple[MemorySink, Path]]:
+    sock = tmp_path / "run" / "ingest.sock"
+    sink = MemorySink()
+    receiver = EventReceiver(sink, flush_interval=0.02)
+    await receiver.start_unix(sock)
+    try:
+        yield sink, sock
+    finally:
+        await receiver.stop()
+
+
+async def _curl(*args: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        "curl", "-s", "-i", "--max-time", "5", *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+async def _until_http(ip: str, timeout: float = 20.0) -> str:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        code, out = await _curl(f"http://{ip}/")
+        if code == 0 and out.startswith("HTTP/1.1"):
+            return out
+        if loop.time() > deadline:
+            raise AssertionError(f"no HTTP answer from {ip}: curl exit {code}")
+        await asyncio.sleep(0.2)
+
+
+async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
+    lan: tuple[str, int],  # noqa: F811
+    collector: tuple[MemorySink, Path],
+    tmp_path: Path,
+) -> None:
+    assert shutil.which("curl"), "curl is needed (make test installs it)"
+    parent, n = lan
+    sink, sock = collector
+    settings = Settings(data_dir=tmp_path / "data", ingest_socket=sock)
+    fleet = plan_fleet(
+        deckies=2,
+        subnet=f"10.213.{n}.0/24",
+        ip_start=f"10.213.{n}.20",
+        services="http",
+        distros="ubuntu22,debian",
+        backend="netns",
+        interface=parent,
+        seed="11" * 32,
+        name_prefix=f"sys{n}",
+    )
+    engine = FleetEngine(settings, "netns", parent)
+    try:
+        statuses = await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=f"10.213.{n}.2")
+        assert [s.state for s in statuses] == ["running", "running"]
+        personas = [derive_persona(spec) for spec in fleet.deckies]
+        assert len({p.mac for p in personas}) == 2 and len({p.hostname for p in personas}) == 2
+        for spec, persona in zip(fleet.deckies, personas, strict=True):
+            page = await _until_http(spec.ip)
+            assert f"Server: {persona.http_server}" in page
+            link = run("ip", "-n", f"decnet-{spec.name}", "-o", "link", "show", "dev", "eth0").stdout
+            assert spec.mac in link
+        form = await _curl("-d", "log=admin&pwd=hunter2", f"http://{fleet.deckies[0].ip}/wp-login.php")
+        assert form[0] == 0
+        await wait_for(
+            lambda: any(e.event_type == "request" and e.decky == fleet.deckies[1].name for e in sink.events.values()),
+            timeout=15,
+            what="request events from the second decky",
+        )
+        requests = [e for e in sink.events.values() if e.event_type == "request"]
+        assert {e.decky for e in requests} == {spec.name for spec in fleet.deckies}
+        assert all(e.src_ip == f"10.213.{n}.2" for e in requests)
+        assert [s.state for s in engine.status()] == ["running", "running"]
+    finally:
+        removed = await asyncio.to_thread(engine.teardown)
+    assert sorted(removed) == sorted(spec.name for spec in fleet.deckies)
+    assert not [ns for ns in netns_list() if ns.startswith(f"decnet-sys{n}")]
+    links = run("ip", "-o", "link", "show").stdout
+    assert "dnhp" not in links and "dnm" not in links
+    assert engine.status() == []
