@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from decnet.config import Settings
 from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, DeckyStatus
+from decnet.engine.hairpin import ensure_hairpin, remove_hairpin
 from decnet.engine.local import LocalBackend
 from decnet.engine.netns import NetnsBackend
 from decnet.fleet.catalog.os_profiles import sysctls_for
@@ -128,11 +129,11 @@ class FleetEngine:
                 "command": [sys.executable, "-m", "decnet.decky", "--config", str(plan.runtime_path)],
             }
         if self.backend_name == "docker":
-            from decnet.engine.docker_images import DECKY_IMAGE
+            from decnet.engine.docker_images import decky_image
 
             return {
                 "container": f"decnet-{name}",
-                "image": DECKY_IMAGE,
+                "image": decky_image(PROJECT_ROOT),
                 "network": f"decnet-{self.interface} (macvlan)",
                 "ip": plan.network.ip,
                 "mac": plan.network.mac,
@@ -165,8 +166,8 @@ class FleetEngine:
         backend = self.backend()
         plans = self.plan(fleet)
         net = ipaddress.IPv4Network(fleet.net)
-        if self.backend_name == "netns" and hairpin_ip:
-            backend.ensure_hairpin(hairpin_ip, net.prefixlen)
+        if self.backend_name != "local" and hairpin_ip and self.interface:
+            ensure_hairpin(self.interface, hairpin_ip, net.prefixlen)
         if self.backend_name == "docker":
             backend.ensure_network(str(net), fleet.gateway)
         out = []
@@ -213,10 +214,9 @@ class FleetEngine:
             backend.teardown(name)
             if forget_state:
                 shutil.rmtree(self.root / name, ignore_errors=True)
-        if names is None:
-            if self.backend_name == "netns":
-                backend.remove_hairpin()
-            elif self.backend_name == "docker":
+        if names is None and self.backend_name != "local" and self.interface:
+            remove_hairpin(self.interface)
+            if self.backend_name == "docker":
                 backend.remove_network()
         return targets
 

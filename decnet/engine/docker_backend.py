@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, DeckyStatus, check_decky_name
-from decnet.engine.docker_images import DECKY_IMAGE, OWNER_LABEL, ensure_images
+from decnet.engine.docker_images import OWNER_LABEL, decky_image, ensure_images
 from decnet.engine.iproute import link_exists
 
 CONTAINER_PREFIX = "decnet-"
@@ -134,7 +134,7 @@ class DockerBackend:
         )
         try:
             container = api.create_container(
-                DECKY_IMAGE,
+                decky_image(self.project_root),
                 command=["--config", RUNTIME_CONFIG_PATH],
                 name=name,
                 hostname=hostname,

@@ -2,12 +2,13 @@
 
 - ``decnet/base:bookworm``: a Debian bookworm root filesystem made with ``debootstrap``
   (minbase + python3) and loaded with ``docker import``.
-- ``decnet/decky:<version>``: the base plus a virtualenv at ``/opt/decnet`` holding the
+- ``decnet/decky:<version>-<source digest>``: the base plus a virtualenv at ``/opt/decnet`` holding the
   decky runtime, installed offline from a wheelhouse prepared on the host with pip.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import shutil
@@ -24,7 +25,7 @@ from decnet.engine.base import BackendError, BackendUnavailable
 log = logging.getLogger("decnet.engine.docker")
 
 BASE_IMAGE = "decnet/base:bookworm"
-DECKY_IMAGE = f"decnet/decky:{__version__}"
+DECKY_REPOSITORY = "decnet/decky"
 OWNER_LABEL = "decnet.owned"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 
@@ -44,6 +45,20 @@ ENV PATH=/opt/decnet/bin:$PATH PYTHONDONTWRITEBYTECODE=1
 LABEL {OWNER_LABEL}=1
 ENTRYPOINT ["/opt/decnet/bin/python", "-m", "decnet.decky"]
 """
+
+
+def source_digest(project_root: Path) -> str:
+    """A short digest of the decnet sources, so an image is rebuilt whenever the code changes."""
+    digest = hashlib.sha256()
+    for path in sorted((project_root / "decnet").rglob("*.py")):
+        digest.update(path.relative_to(project_root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def decky_image(project_root: Path) -> str:
+    """Tag of the decky image for these sources: ``decnet/decky:<version>-<digest>``."""
+    return f"{DECKY_REPOSITORY}:{__version__}-{source_digest(project_root)}"
 
 
 def _client() -> Any:
@@ -122,7 +137,8 @@ def _wheelhouse(target: Path, project_root: Path) -> None:
 
 
 def build_decky_image(client: Any, project_root: Path) -> None:
-    """Build ``decnet/decky:<version>`` from the base image and the current source tree."""
+    """Build :func:`decky_image` from the base image and the current source tree."""
+    tag = decky_image(project_root)
     with tempfile.TemporaryDirectory(prefix="decnet-image-") as tmp:
         context = Path(tmp)
         _wheelhouse(context / "wheels", project_root)
@@ -133,10 +149,25 @@ def build_decky_image(client: Any, project_root: Path) -> None:
         buffer.seek(0)
         try:
             client.images.build(
-                fileobj=buffer, custom_context=True, tag=DECKY_IMAGE, rm=True, labels={OWNER_LABEL: "1"}
+                fileobj=buffer, custom_context=True, tag=tag, rm=True, labels={OWNER_LABEL: "1"}
             )
         except Exception as exc:
-            raise BackendError(f"building {DECKY_IMAGE} failed: {exc}") from exc
+            raise BackendError(f"building {tag} failed: {exc}") from exc
+    _remove_stale_decky_images(client, keep=tag)
+
+
+def _remove_stale_decky_images(client: Any, keep: str) -> None:
+    """Drop decky images of older sources (those still used by a container stay)."""
+    import docker.errors
+
+    for image in client.images.list(name=DECKY_REPOSITORY):
+        if keep in image.tags:
+            continue
+        for old in image.tags:
+            try:
+                client.images.remove(old)
+            except docker.errors.APIError as exc:
+                log.debug("keeping %s: %s", old, exc)
 
 
 def ensure_images(cache_dir: Path, project_root: Path, rebuild: bool = False) -> Any:
@@ -144,6 +175,6 @@ def ensure_images(cache_dir: Path, project_root: Path, rebuild: bool = False) ->
     client = _client()
     if rebuild or not image_exists(client, BASE_IMAGE):
         build_base_image(client, cache_dir)
-    if rebuild or not image_exists(client, DECKY_IMAGE):
+    if rebuild or not image_exists(client, decky_image(project_root)):
         build_decky_image(client, project_root)
     return client

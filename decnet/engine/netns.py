@@ -63,28 +63,6 @@ class NetnsBackend:
         if not link_exists(self.parent):
             raise BackendUnavailable(f"interface {self.parent!r} does not exist (pass -i/--interface)")
 
-    # -- hairpin ----------------------------------------------------------------------
-
-    def hairpin_name(self) -> str:
-        """Name of the host's macvlan hairpin on this parent."""
-        return _short(self.parent, "dnhp")
-
-    def ensure_hairpin(self, host_ip: str, prefix_len: int) -> str:
-        """Create (once) the host-side macvlan with ``host_ip`` so the host reaches its deckies."""
-        name = self.hairpin_name()
-        if not link_exists(name):
-            run("ip", "link", "add", "link", self.parent, "name", name, *_MACVLAN)
-        addrs = run("ip", "-o", "-4", "addr", "show", "dev", name).stdout
-        if f" {host_ip}/" not in addrs:
-            run("ip", "addr", "add", f"{host_ip}/{prefix_len}", "dev", name)
-        run("ip", "link", "set", name, "up")
-        return name
-
-    def remove_hairpin(self) -> None:
-        """Remove the hairpin interface if it exists."""
-        if link_exists(self.hairpin_name()):
-            run("ip", "link", "del", self.hairpin_name())
-
     # -- deploy / teardown ----------------------------------------------------------------
 
     def _state_file(self, decky: str) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork
+from decnet.engine.hairpin import ensure_hairpin, remove_hairpin
 from decnet.engine.iproute import link_exists, netns_list, run
 from decnet.engine.netns import NetnsBackend, netns_name
 
@@ -62,7 +63,7 @@ def test_two_deckies_reachable_with_their_own_identity_and_torn_down_cleanly(
     parent, n = lan
     backend = NetnsBackend(parent, tmp_path / "state")
     backend.check()
-    hairpin = backend.ensure_hairpin(f"10.213.{n}.2", 24)
+    hairpin = ensure_hairpin(parent, f"10.213.{n}.2", 24)
     nets = [
         DeckyNetwork(f"t{n}-lin", f"10.213.{n}.10", 24, f"10.213.{n}.1", "00:50:56:0a:00:01",
                      {"net.ipv4.ip_default_ttl": 64}),
@@ -94,7 +95,7 @@ def test_two_deckies_reachable_with_their_own_identity_and_torn_down_cleanly(
     finally:
         for net in nets:
             backend.teardown(net.name)
-        backend.remove_hairpin()
+        remove_hairpin(parent)
     for net in nets:
         assert netns_name(net.name) not in netns_list()
         assert backend.status(net.name).state == "missing"
