@@ -78,10 +78,32 @@ async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
         seed="11" * 32,
         name_prefix=f"sys{n}",
     )
+    windows = plan_fleet(
+        deckies=1,
+        subnet=f"10.213.{n}.0/24",
+        ip_start=f"10.213.{n}.40",
+        services="http",
+        os_profile="windows",
+        backend="netns",
+        interface=parent,
+        seed="12" * 32,
+        name_prefix=f"win{n}",
+    )
     engine = FleetEngine(settings, "netns", parent)
     try:
         statuses = await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=f"10.213.{n}.2")
-        assert [s.state for s in statuses] == ["running", "running"]
+        statuses += await asyncio.to_thread(engine.deploy, windows)
+        assert [s.state for s in statuses] == ["running", "running", "running"]
+        win = windows.deckies[0]
+        page = await _until_http(win.ip)
+        assert "Server: Microsoft-IIS/" in page
+        # TTL on the wire follows the OS profile: 128 for windows, 64 for linux.
+        from scapy.all import IP, TCP, conf, sr1
+
+        conf.verb = 0
+        for ip, ttl in ((win.ip, 128), (fleet.deckies[0].ip, 64)):
+            reply = sr1(IP(dst=ip) / TCP(dport=80, flags="S"), timeout=3)
+            assert reply is not None and reply[IP].ttl == ttl
         personas = [derive_persona(spec) for spec in fleet.deckies]
         assert len({p.mac for p in personas}) == 2 and len({p.hostname for p in personas}) == 2
         for spec, persona in zip(fleet.deckies, personas, strict=True):
@@ -97,13 +119,13 @@ async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
             what="request events from the second decky",
         )
         requests = [e for e in sink.events.values() if e.event_type == "request"]
-        assert {e.decky for e in requests} == {spec.name for spec in fleet.deckies}
+        assert {e.decky for e in requests} == {spec.name for spec in fleet.deckies} | {win.name}
         assert all(e.src_ip == f"10.213.{n}.2" for e in requests)
-        assert [s.state for s in engine.status()] == ["running", "running"]
+        assert [s.state for s in engine.status()] == ["running"] * 3
     finally:
         removed = await asyncio.to_thread(engine.teardown)
-    assert sorted(removed) == sorted(spec.name for spec in fleet.deckies)
-    assert not [ns for ns in netns_list() if ns.startswith(f"decnet-sys{n}")]
+    assert sorted(removed) == sorted([spec.name for spec in fleet.deckies] + [win.name])
+    assert not [ns for ns in netns_list() if ns.startswith((f"decnet-sys{n}", f"decnet-win{n}"))]
     links = run("ip", "-o", "link", "show").stdout
     assert "dnhp" not in links and "dnm" not in links
     assert engine.status() == []
