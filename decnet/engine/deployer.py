@@ -70,7 +70,9 @@ class FleetEngine:
             else:
                 from decnet.engine.docker_backend import DockerBackend
 
-                backend = DockerBackend(self.interface, self.settings.data_dir / "images", PROJECT_ROOT)
+                backend = DockerBackend(
+                    self.interface, self.settings.data_dir / "images", PROJECT_ROOT, state
+                )
             backend.check()
             self._backend = backend
         return self._backend
@@ -82,6 +84,9 @@ class FleetEngine:
         net = ipaddress.IPv4Network(fleet.net)
         plans = []
         for spec in fleet.deckies:
+            if spec.custom_services and self.backend_name != "docker":
+                names = ", ".join(f"[custom-{c.name}]" for c in spec.custom_services)
+                raise BackendError(f"{spec.name}: {names} run as containers; they need --backend docker")
             if self.backend_name == "local" and not ipaddress.IPv4Address(spec.ip).is_loopback:
                 raise BackendError(f"the local backend needs a 127.0.0.0/8 subnet; {spec.name} has {spec.ip}")
             persona = derive_persona(spec)
@@ -94,7 +99,7 @@ class FleetEngine:
                 "decky": spec.name,
                 "persona": persona_to_dict(persona),
                 "bind_host": spec.ip,
-                "services": {slug: dict(spec.service_config.get(slug, {})) for slug in spec.services},
+                "services": {slug: dict(spec.service_config.get(slug, {})) for slug in spec.builtin_services},
                 "target": f"unix:/run/decnet/{socket_path.name}" if in_container else f"unix:{socket_path}",
                 "state_dir": "/var/lib/decnet-decky" if in_container else str(directory / "state"),
                 "spool_dir": "/var/lib/decnet-decky/spool"
@@ -150,6 +155,17 @@ class FleetEngine:
                     str(plan.state_dir): "/var/lib/decnet-decky",
                 },
                 "labels": {"decnet.owned": "1", "decnet.decky": name},
+                "custom_services": [
+                    {
+                        "container": f"decnet-{name}-{custom.name}",
+                        "image": custom.image,
+                        "exec": custom.exec,
+                        "ports": custom.ports,
+                        "network_mode": f"container:decnet-{name}",
+                        "cap_drop": ["ALL"],
+                    }
+                    for custom in plan.spec.custom_services
+                ],
             }
         return {"process": [sys.executable, "-m", "decnet.decky", "--config", str(plan.runtime_path)]}
 
@@ -181,6 +197,29 @@ class FleetEngine:
                     self.settings.ingest_socket.parent,
                     plan.state_dir,
                 )
+                for custom in plan.spec.custom_services:
+                    cname = f"decnet-{plan.spec.name}-{custom.name}"
+                    forwarder = [
+                        sys.executable,
+                        "-m",
+                        "decnet.engine.custom_logs",
+                        "--container",
+                        cname,
+                        "--decky",
+                        plan.spec.name,
+                        "--service",
+                        f"custom-{custom.name}",
+                        "--target",
+                        f"unix:{self.settings.ingest_socket}",
+                        "--spool",
+                        str(plan.state_dir / f"spool-custom-{custom.name}"),
+                    ]
+                    backend.deploy_custom(
+                        plan.spec.name,
+                        custom,
+                        forwarder,
+                        plan.runtime_path.parent / f"custom-{custom.name}.log",
+                    )
             elif self.backend_name == "netns":
                 status = backend.deploy(
                     plan.network, backend.runtime_command(plan.runtime_path), plan.log_file

@@ -12,12 +12,16 @@ collector's socket directory is mounted at ``/run/decnet``; the decky's state di
 from __future__ import annotations
 
 import contextlib
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, DeckyStatus, check_decky_name
 from decnet.engine.docker_images import OWNER_LABEL, decky_image, ensure_images
 from decnet.engine.iproute import link_exists
+from decnet.engine.processes import start_detached, stop_processes
+from decnet.fleet.spec import CustomServiceSpec
 
 CONTAINER_PREFIX = "decnet-"
 RUNTIME_CONFIG_PATH = "/etc/decnet/runtime.json"
@@ -36,9 +40,16 @@ class DockerBackend:
     name = "docker"
 
     def __init__(
-        self, parent: str, cache_dir: Path, project_root: Path, memory: str = "128m", pids: int = 128
+        self,
+        parent: str,
+        cache_dir: Path,
+        project_root: Path,
+        state_dir: Path,
+        memory: str = "128m",
+        pids: int = 128,
     ) -> None:
         self.parent = parent
+        self.state_dir = state_dir
         self.cache_dir = cache_dir
         self.project_root = project_root
         self.memory = memory
@@ -150,10 +161,71 @@ class DockerBackend:
             raise BackendError(f"starting container {name} failed: {exc}") from exc
         return DeckyStatus(net.name, self.name, "running", ip=net.ip, detail=container["Id"][:12])
 
-    def teardown(self, decky: str, timeout: float = 5.0) -> None:
-        """Stop and remove the decky's container."""
+    def deploy_custom(
+        self,
+        decky: str,
+        custom: CustomServiceSpec,
+        forwarder: Sequence[str],
+        log_file: Path,
+    ) -> str:
+        """Run a bring-your-own service container in the decky's network namespace.
+
+        Its output is forwarded to the collector by ``forwarder`` (a command line; see
+        :mod:`decnet.engine.custom_logs`), started detached and stopped at teardown.
+        """
         import docker.errors
 
+        client = self._docker()
+        name = f"{container_name(decky)}-{check_decky_name(custom.name)}"
+        try:
+            client.images.get(custom.image)
+        except docker.errors.ImageNotFound:
+            raise BackendError(
+                f"image {custom.image!r} of [custom-{custom.name}] is not in the local engine; "
+                "build or load it first (DECNET pulls from no registry)"
+            ) from None
+        api = client.api
+        host_config = api.create_host_config(
+            network_mode=f"container:{container_name(decky)}",
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            mem_limit=self.memory,
+            pids_limit=self.pids,
+            restart_policy={"Name": "on-failure", "MaximumRetryCount": 10},
+        )
+        try:
+            container = api.create_container(
+                custom.image,
+                command=shlex.split(custom.exec) if custom.exec else None,
+                name=name,
+                host_config=host_config,
+                labels={OWNER_LABEL: "1", "decnet.decky": decky, "decnet.custom": custom.name},
+            )
+            api.start(container["Id"])
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                api.remove_container(name, force=True)
+            raise BackendError(f"starting [custom-{custom.name}] of {decky} failed: {exc}") from exc
+        pid = start_detached(forwarder, log_file)
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (self.state_dir / f"{name}.forwarder").write_text(str(pid))
+        return name
+
+    def teardown(self, decky: str, timeout: float = 5.0) -> None:
+        """Stop and remove the decky's container, its custom service containers and forwarders."""
+        import docker.errors
+
+        client = self._docker()
+        for custom in client.containers.list(
+            all=True, filters={"label": [f"decnet.decky={decky}", "decnet.custom"]}
+        ):
+            with contextlib.suppress(docker.errors.APIError):
+                custom.remove(force=True)
+            pid_file = self.state_dir / f"{custom.name}.forwarder"
+            if pid_file.exists():
+                with contextlib.suppress(ValueError):
+                    stop_processes([int(pid_file.read_text())], timeout)
+                pid_file.unlink()
         with contextlib.suppress(docker.errors.NotFound):
             container = self._docker().containers.get(container_name(decky))
             with contextlib.suppress(docker.errors.APIError):
@@ -163,7 +235,11 @@ class DockerBackend:
     def deployed(self) -> list[str]:
         """Names of the deckies that have a DECNET container."""
         containers = self._docker().containers.list(all=True, filters={"label": OWNER_LABEL})
-        return sorted(c.labels.get("decnet.decky", "") for c in containers if c.labels.get("decnet.decky"))
+        return sorted(
+            c.labels["decnet.decky"]
+            for c in containers
+            if c.labels.get("decnet.decky") and not c.labels.get("decnet.custom")
+        )
 
     def status(self, decky: str) -> DeckyStatus:
         """The container's state, mapped to running/stopped/missing."""

@@ -104,3 +104,66 @@ async def test_docker_fleet_hardened_containers_serve_as_their_persona(
     assert not [c for c in client.containers.list(all=True) if c.name.startswith(f"decnet-dk{n}")]
     assert f"decnet-{parent}" not in [net.name for net in client.networks.list()]
     assert "dnhp" not in run("ip", "-o", "link", "show").stdout
+
+
+@pytest.mark.timeout(600)
+async def test_bring_your_own_service_shares_the_decky_and_its_output_reaches_the_collector(
+    lan: tuple[str, int],  # noqa: F811
+    collector: tuple[MemorySink, Path],
+    tmp_path: Path,
+) -> None:
+    if not _docker_ready():
+        pytest.skip("no Docker engine (make test starts dockerd)")
+    from decnet.fleet.ini import parse_fleet_ini
+
+    parent, n = lan
+    sink, sock = collector
+    settings = Settings(data_dir=Path("/var/cache/decnet-test"), ingest_socket=sock)
+    fleet = parse_fleet_ini(
+        f"""
+[general]
+net = 10.215.{n}.0/24
+gw = 10.215.{n}.1
+
+[byo{n}]
+ip = 10.215.{n}.30
+services = http, web
+
+[custom-web]
+image = decnet/base:bookworm
+exec = python3 -u -m http.server 9999
+ports = 9999
+""",
+        backend="docker",
+        interface=parent,
+        seed="55" * 32,
+    )
+    engine = FleetEngine(settings, "docker", parent)
+    engine.root = tmp_path / "deckies"
+    decky = fleet.deckies[0]
+    try:
+        await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=f"10.215.{n}.2")
+        await _until_http(decky.ip, timeout=60)  # the runtime's http on port 80
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while True:  # the custom container answers on the decky's own address
+            code, out = await _curl(f"http://{decky.ip}:9999/")
+            if code == 0 and "Directory listing" in out:
+                break
+            assert loop.time() < deadline, f"custom service never answered: {code} {out[:200]}"
+            await asyncio.sleep(0.3)
+        await wait_for(
+            lambda: any(
+                e.service == "custom-web" and e.event_type == "output" and "GET / HTTP" in e.message
+                for e in sink.events.values()
+            ),
+            timeout=30,
+            what="the custom service's output as events",
+        )
+    finally:
+        await asyncio.to_thread(engine.teardown)
+    import docker
+
+    client = docker.from_env()
+    assert not [c for c in client.containers.list(all=True) if c.name.startswith(f"decnet-byo{n}")]
+    assert not list((Path("/var/cache/decnet-test") / "engine" / "docker").glob(f"decnet-byo{n}*"))
