@@ -1,6 +1,7 @@
 """A :class:`~decnet.fleet.persona.Persona` as runtime.json data and back.
 
-The format is the fleet's (:func:`decnet.fleet.personas.persona_to_dict`): ``seed`` as hex,
+The format is the fleet's (:func:`decnet.fleet.persona.persona_to_dict`; importing it from
+there keeps the fleet catalogs out of every decky process): ``seed`` as hex,
 ``booted_at`` ISO 8601 with an offset, ``versions`` an object. This module only gives the
 runtime an error type of its own.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from decnet.fleet import personas
+from decnet.fleet import persona as personas
 from decnet.fleet.persona import Persona
 
 

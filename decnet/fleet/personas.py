@@ -21,9 +21,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from decnet.fleet.catalog.archetypes import ARCHETYPES
 from decnet.fleet.catalog.distros import DISTROS, os_release
@@ -38,6 +37,8 @@ from decnet.fleet.catalog.platforms import (
 )
 from decnet.fleet.catalog.vendors import MacVendor, vendor_of
 from decnet.fleet.persona import Persona
+from decnet.fleet.persona import persona_from_dict as persona_from_dict  # re-export
+from decnet.fleet.persona import persona_to_dict as persona_to_dict  # re-export
 from decnet.fleet.rand import derive_choice, derive_float, derive_int
 from decnet.fleet.spec import DeckySpec
 
@@ -282,46 +283,3 @@ def incoherent_banners(persona: Persona) -> dict[str, set[str]]:
 
 
 # --- Serialisation -----------------------------------------------------------------------------
-
-_FIELDS = tuple(f.name for f in fields(Persona))
-
-
-def persona_to_dict(persona: Persona) -> dict[str, Any]:
-    """A JSON-safe dict of ``persona`` (seed as hex, ``booted_at`` ISO 8601, versions an object)."""
-    out: dict[str, Any] = {name: getattr(persona, name) for name in _FIELDS}
-    out["seed"] = persona.seed.hex()
-    out["booted_at"] = persona.booted_at.isoformat()
-    out["versions"] = dict(persona.versions)
-    return out
-
-
-def persona_from_dict(data: dict[str, Any]) -> Persona:
-    """The persona :func:`persona_to_dict` made; ``ValueError`` on missing, unknown or mistyped fields."""
-    missing = [name for name in _FIELDS if name not in data and name != "versions"]
-    unknown = sorted(set(data) - set(_FIELDS))
-    if missing or unknown:
-        raise ValueError(f"persona dict: missing {missing}, unknown {unknown}")
-    values = dict(data)
-    try:
-        values["seed"] = bytes.fromhex(str(data["seed"]))
-        booted = datetime.fromisoformat(str(data["booted_at"]))
-    except ValueError as exc:
-        raise ValueError(f"persona dict: {exc}") from None
-    if booted.tzinfo is None:
-        raise ValueError("persona dict: booted_at has no time zone")
-    values["booted_at"] = booted.astimezone(UTC)
-    versions = data.get("versions", {})
-    if not isinstance(versions, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in versions.items()
-    ):
-        raise ValueError("persona dict: versions must map product names to version strings")
-    values["versions"] = tuple(versions.items())
-    for name, kind in (("cpu_count", int), ("mem_total_kb", int), ("ssh_auth_fail_delay_s", (int, float))):
-        if isinstance(values[name], bool) or not isinstance(values[name], kind):
-            raise ValueError(f"persona dict: {name} must be a number")
-    values["ssh_auth_fail_delay_s"] = float(values["ssh_auth_fail_delay_s"])
-    special = {"seed", "booted_at", "versions", "cpu_count", "mem_total_kb", "ssh_auth_fail_delay_s"}
-    for name in set(_FIELDS) - special:
-        if not isinstance(values[name], str):
-            raise ValueError(f"persona dict: {name} must be a string")
-    return Persona(**values)
