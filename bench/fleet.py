@@ -200,7 +200,8 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 print(
                     f"docker: {docker_figures['deploy_s_per_decky']:.3f} s/decky until all services answer, "
                     f"RSS {docker_figures['rss_mb_per_decky']:.1f} MB/decky "
-                    f"(PSS {docker_figures['pss_mb_per_decky']:.1f}), teardown {docker_figures['teardown_s']:.2f} s"
+                    f"(PSS {docker_figures['pss_mb_per_decky']:.1f}), "
+                    f"teardown {docker_figures['teardown_s']:.2f} s"
                 )
                 out.update(
                     docker_deploy_s_per_decky=round(docker_figures["deploy_s_per_decky"], 3),
