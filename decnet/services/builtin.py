@@ -4,3 +4,4 @@ from decnet.services.registry import register_module
 
 register_module("http", "decnet.services.http")
 register_module("https", "decnet.services.https")
+register_module("ssh", "decnet.services.ssh")
