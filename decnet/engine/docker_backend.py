@@ -55,6 +55,7 @@ class DockerBackend:
         self.memory = memory
         self.pids = pids
         self._client: Any = None
+        self.image = ""
 
     @property
     def network_name(self) -> str:
@@ -66,6 +67,7 @@ class DockerBackend:
         if not link_exists(self.parent):
             raise BackendUnavailable(f"interface {self.parent!r} does not exist (pass -i/--interface)")
         self._client = ensure_images(self.cache_dir, self.project_root)
+        self.image = decky_image(self.project_root)  # fixed now: the sources may change while we run
 
     def _docker(self) -> Any:
         if self._client is None:
@@ -145,7 +147,7 @@ class DockerBackend:
         )
         try:
             container = api.create_container(
-                decky_image(self.project_root),
+                self.image,
                 command=["--config", RUNTIME_CONFIG_PATH],
                 name=name,
                 hostname=hostname,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,11 @@ import pytest
 from decnet.config import Settings
 from decnet.engine.deployer import FleetEngine
 from decnet.engine.iproute import run
-from decnet.events.receiver import EventReceiver
 from decnet.fleet.personas import derive_persona
 from decnet.fleet.planner import plan_fleet
 from tests.decnet.events.helpers import MemorySink, wait_for
 
-from .test_fleet_system import _curl, _until_http
-from .test_netns import lan  # noqa: F401 - fixture
+from .conftest import curl, until_http
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the docker backend system test needs root")
 
@@ -34,21 +31,9 @@ def _docker_ready() -> bool:
     return run("docker", "info", check=False).returncode == 0
 
 
-@pytest.fixture
-async def collector(tmp_path: Path) -> AsyncIterator[tuple[MemorySink, Path]]:
-    sock = tmp_path / "run" / "ingest.sock"
-    sink = MemorySink()
-    receiver = EventReceiver(sink, flush_interval=0.02)
-    await receiver.start_unix(sock)
-    try:
-        yield sink, sock
-    finally:
-        await receiver.stop()
-
-
 @pytest.mark.timeout(600)
 async def test_docker_fleet_hardened_containers_serve_as_their_persona(
-    lan: tuple[str, int],  # noqa: F811
+    lan: tuple[str, int],
     collector: tuple[MemorySink, Path],
     tmp_path: Path,
 ) -> None:
@@ -56,7 +41,7 @@ async def test_docker_fleet_hardened_containers_serve_as_their_persona(
         pytest.skip("no Docker engine (make test starts dockerd)")
     parent, n = lan
     sink, sock = collector
-    settings = Settings(data_dir=Path("/var/cache/decnet-test") , ingest_socket=sock)
+    settings = Settings(data_dir=Path("/var/cache/decnet-test"), ingest_socket=sock)
     fleet = plan_fleet(
         deckies=2,
         subnet=f"10.214.{n}.0/24",
@@ -78,7 +63,7 @@ async def test_docker_fleet_hardened_containers_serve_as_their_persona(
         client = docker.from_env()
         for spec in fleet.deckies:
             persona = derive_persona(spec)
-            page = await _until_http(spec.ip, timeout=60)
+            page = await until_http(spec.ip, timeout=60)
             assert f"Server: {persona.http_server}" in page
             attrs = client.containers.get(f"decnet-{spec.name}").attrs
             host = attrs["HostConfig"]
@@ -88,7 +73,7 @@ async def test_docker_fleet_hardened_containers_serve_as_their_persona(
             assert attrs["Config"]["Hostname"] == persona.hostname
             assert attrs["NetworkSettings"]["Networks"][f"decnet-{parent}"]["MacAddress"] == spec.mac
             assert attrs["Config"]["Labels"]["decnet.owned"] == "1"
-        await _curl("-u", "admin:s3cret", f"http://{fleet.deckies[0].ip}/")
+        await curl("-u", "admin:s3cret", f"http://{fleet.deckies[0].ip}/")
         await wait_for(
             lambda: {e.decky for e in sink.events.values() if e.event_type == "request"}
             == {s.name for s in fleet.deckies},
@@ -108,7 +93,7 @@ async def test_docker_fleet_hardened_containers_serve_as_their_persona(
 
 @pytest.mark.timeout(600)
 async def test_bring_your_own_service_shares_the_decky_and_its_output_reaches_the_collector(
-    lan: tuple[str, int],  # noqa: F811
+    lan: tuple[str, int],
     collector: tuple[MemorySink, Path],
     tmp_path: Path,
 ) -> None:
@@ -143,11 +128,11 @@ ports = 9999
     decky = fleet.deckies[0]
     try:
         await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=f"10.215.{n}.2")
-        await _until_http(decky.ip, timeout=60)  # the runtime's http on port 80
+        await until_http(decky.ip, timeout=60)  # the runtime's http on port 80
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 30
         while True:  # the custom container answers on the decky's own address
-            code, out = await _curl(f"http://{decky.ip}:9999/")
+            code, out = await curl(f"http://{decky.ip}:9999/")
             if code == 0 and "Directory listing" in out:
                 break
             assert loop.time() < deadline, f"custom service never answered: {code} {out[:200]}"

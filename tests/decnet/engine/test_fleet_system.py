@@ -7,59 +7,25 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from decnet.config import Settings
 from decnet.engine.deployer import FleetEngine
+from decnet.engine.hairpin import hairpin_name
 from decnet.engine.iproute import netns_list, run
-from decnet.events.receiver import EventReceiver
 from decnet.fleet.personas import derive_persona
 from decnet.fleet.planner import plan_fleet
 from tests.decnet.events.helpers import MemorySink, wait_for
 
-from .test_netns import lan  # noqa: F401 - fixture
+from .conftest import curl, syn_ack_ttl, until_http
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the netns backend needs root")
 
 
-@pytest.fixture
-async def collector(tmp_path: Path) -> AsyncIterator[tuple[MemorySink, Path]]:
-    sock = tmp_path / "run" / "ingest.sock"
-    sink = MemorySink()
-    receiver = EventReceiver(sink, flush_interval=0.02)
-    await receiver.start_unix(sock)
-    try:
-        yield sink, sock
-    finally:
-        await receiver.stop()
-
-
-async def _curl(*args: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        "curl", "-s", "-i", "--max-time", "5", *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode(errors="replace")
-
-
-async def _until_http(ip: str, timeout: float = 20.0) -> str:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        code, out = await _curl(f"http://{ip}/")
-        if code == 0 and out.startswith("HTTP/1.1"):
-            return out
-        if loop.time() > deadline:
-            raise AssertionError(f"no HTTP answer from {ip}: curl exit {code}")
-        await asyncio.sleep(0.2)
-
-
 async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
-    lan: tuple[str, int],  # noqa: F811
+    lan: tuple[str, int],
     collector: tuple[MemorySink, Path],
     tmp_path: Path,
 ) -> None:
@@ -95,23 +61,20 @@ async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
         statuses += await asyncio.to_thread(engine.deploy, windows)
         assert [s.state for s in statuses] == ["running", "running", "running"]
         win = windows.deckies[0]
-        page = await _until_http(win.ip)
+        page = await until_http(win.ip)
         assert "Server: Microsoft-IIS/" in page
         # TTL on the wire follows the OS profile: 128 for windows, 64 for linux.
-        from scapy.all import IP, TCP, conf, sr1
-
-        conf.verb = 0
-        for ip, ttl in ((win.ip, 128), (fleet.deckies[0].ip, 64)):
-            reply = sr1(IP(dst=ip) / TCP(dport=80, flags="S"), timeout=3)
-            assert reply is not None and reply[IP].ttl == ttl
+        hairpin = hairpin_name(parent)
+        for spec, ttl in ((win, 128), (fleet.deckies[0], 64)):
+            assert syn_ack_ttl(hairpin, spec.mac, spec.ip, 80) == ttl
         personas = [derive_persona(spec) for spec in fleet.deckies]
         assert len({p.mac for p in personas}) == 2 and len({p.hostname for p in personas}) == 2
         for spec, persona in zip(fleet.deckies, personas, strict=True):
-            page = await _until_http(spec.ip)
+            page = await until_http(spec.ip)
             assert f"Server: {persona.http_server}" in page
             link = run("ip", "-n", f"decnet-{spec.name}", "-o", "link", "show", "dev", "eth0").stdout
             assert spec.mac in link
-        form = await _curl("-d", "log=admin&pwd=hunter2", f"http://{fleet.deckies[0].ip}/wp-login.php")
+        form = await curl("-d", "log=admin&pwd=hunter2", f"http://{fleet.deckies[0].ip}/wp-login.php")
         assert form[0] == 0
         await wait_for(
             lambda: any(e.event_type == "request" and e.decky == fleet.deckies[1].name for e in sink.events.values()),

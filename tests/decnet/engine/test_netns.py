@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,8 @@ from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork
 from decnet.engine.hairpin import ensure_hairpin, remove_hairpin
 from decnet.engine.iproute import link_exists, netns_list, run
 from decnet.engine.netns import NetnsBackend, netns_name
+
+from .conftest import syn_ack_ttl
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the netns backend needs root")
 
@@ -29,20 +29,6 @@ ECHO = (
     "while True:\n"
     "    c,_=s.accept(); c.sendall(sys.argv[2].encode()); c.close()\n"
 )
-
-
-@pytest.fixture
-def lan() -> Iterator[tuple[str, int]]:
-    """A veth pair on a private subnet: (parent interface, third octet of 10.213.N.0/24)."""
-    tag = secrets.token_hex(3)
-    parent, peer = f"dnt{tag}", f"dnt{tag}p"
-    run("ip", "link", "add", parent, "type", "veth", "peer", "name", peer)
-    run("ip", "link", "set", parent, "up")
-    run("ip", "link", "set", peer, "up")
-    try:
-        yield parent, int(tag[:2], 16) % 200 + 20
-    finally:
-        run("ip", "link", "del", parent, check=False)
 
 
 def _wait_banner(ip: str, timeout: float = 10.0) -> bytes:
@@ -83,13 +69,8 @@ def test_two_deckies_reachable_with_their_own_identity_and_torn_down_cleanly(
             assert ttl == str(net.sysctls["net.ipv4.ip_default_ttl"])
             assert backend.status(net.name).state == "running"
         # The TTL on the wire follows the profile: a SYN-ACK from each decky.
-        from scapy.all import IP, TCP, conf, sr1
-
-        conf.verb = 0
         for net in nets:
-            reply = sr1(IP(dst=net.ip) / TCP(dport=2222, flags="S"), timeout=3, iface=hairpin)
-            assert reply is not None and reply[TCP].flags.SA
-            assert reply[IP].ttl == net.sysctls["net.ipv4.ip_default_ttl"]
+            assert syn_ack_ttl(hairpin, net.mac, net.ip, 2222) == net.sysctls["net.ipv4.ip_default_ttl"]
         with pytest.raises(BackendError, match="already deployed"):
             backend.deploy(nets[0], [sys.executable, "-c", "pass"], tmp_path / "x.log")
     finally:
