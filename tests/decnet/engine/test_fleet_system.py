@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,9 @@ async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
         form = await curl("-d", "log=admin&pwd=hunter2", f"http://{fleet.deckies[0].ip}/wp-login.php")
         assert form[0] == 0
         await wait_for(
-            lambda: any(e.event_type == "request" and e.decky == fleet.deckies[1].name for e in sink.events.values()),
+            lambda: any(
+                e.event_type == "request" and e.decky == fleet.deckies[1].name for e in sink.events.values()
+            ),
             timeout=15,
             what="request events from the second decky",
         )
@@ -92,3 +95,139 @@ async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
     links = run("ip", "-o", "link", "show").stdout
     assert "dnhp" not in links and "dnm" not in links
     assert engine.status() == []
+
+
+def _ssh(password: str, user: str, ip: str, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "sshpass",
+            "-p",
+            password,
+            "ssh",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+            f"{user}@{ip}",
+            *command,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.timeout(300)
+async def test_netns_fleet_fools_openssh_and_nmap(
+    lan: tuple[str, int],
+    collector: tuple[MemorySink, Path],
+    tmp_path: Path,
+) -> None:
+    for tool in ("ssh", "sshpass", "nmap", "ssh-keyscan"):
+        assert shutil.which(tool), f"{tool} is needed (make test installs it)"
+    from decnet.fleet.ini import parse_fleet_ini
+
+    parent, n = lan
+    sink, sock = collector
+    a, b = f"s{n}a", f"s{n}b"
+    fleet = parse_fleet_ini(
+        f"""
+[general]
+net = 10.217.{n}.0/24
+gw = 10.217.{n}.1
+
+[{a}]
+ip = 10.217.{n}.10
+services = ssh, http
+distro = ubuntu22
+
+[{a}.ssh]
+users = ubuntu:ubuntu123
+
+[{b}]
+ip = 10.217.{n}.11
+services = ssh, http
+distro = debian
+""",
+        backend="netns",
+        interface=parent,
+        seed="66" * 32,
+    )
+    settings = Settings(data_dir=tmp_path / "data", ingest_socket=sock)
+    engine = FleetEngine(settings, "netns", parent)
+    da, db = fleet.deckies
+    pa = derive_persona(da)
+    try:
+        await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=f"10.217.{n}.2")
+        for spec in fleet.deckies:
+            await until_http(spec.ip)
+        # A wrong password fails, and the attempt is captured with the password.
+        failed = await asyncio.to_thread(_ssh, "letmein", "root", da.ip, "id")
+        assert failed.returncode != 0
+        await wait_for(
+            lambda: any(
+                e.event_type == "auth" and e.fields.get("password") == "letmein" and e.decky == a
+                for e in sink.events.values()
+            ),
+            timeout=15,
+            what="the failed password as an auth event",
+        )
+        # The configured account logs in; its commands answer as the persona and are events.
+        ok = await asyncio.to_thread(
+            _ssh, "ubuntu123", "ubuntu", da.ip, "uname -a; whoami; cat /etc/os-release"
+        )
+        assert ok.returncode == 0, ok.stderr
+        assert pa.kernel in ok.stdout and pa.hostname in ok.stdout and "ubuntu" in ok.stdout
+        assert pa.distro_name in ok.stdout
+        await wait_for(
+            lambda: any(
+                e.event_type == "command" and "uname -a" in e.fields.get("command", "")
+                for e in sink.events.values()
+            ),
+            timeout=15,
+            what="the commands as events",
+        )
+        # nmap -sV names the distro's OpenSSH and the persona's web server, never Python or a honeypot.
+        nmap = await asyncio.to_thread(
+            subprocess.run,
+            ["nmap", "-sV", "-Pn", "-n", "-p", "22,80", "--version-light", da.ip, db.ip],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        report = nmap.stdout
+        assert "OpenSSH" in report, report
+        openssh = pa.ssh_banner.split("_", 1)[1].split(" ")[0]  # e.g. 8.9p1
+        assert openssh in report, report
+        assert ("Ubuntu" in report) and ("Debian" in report), report
+        web = {"nginx": "nginx", "apache": "Apache httpd"}[pa.http_flavour]
+        assert web in report, report
+        for giveaway in ("Python", "python", "honeypot", "asyncssh", "AsyncSSH", "BaseHTTP"):
+            assert giveaway not in report, report
+        # Two deckies, two host keys.
+        keyscans = [
+            await asyncio.to_thread(
+                subprocess.run,
+                ["ssh-keyscan", "-T", "5", "-t", "ed25519", ip],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            for ip in (da.ip, db.ip)
+        ]
+        keys = [scan.stdout.split()[-1] for scan in keyscans]
+        assert keys[0] != keys[1]
+    finally:
+        await asyncio.to_thread(engine.teardown)
+    assert not [ns for ns in netns_list() if ns.startswith((f"decnet-{a}", f"decnet-{b}"))]
