@@ -126,19 +126,23 @@ def _ssh(password: str, user: str, ip: str, *command: str) -> subprocess.Complet
     )
 
 
-@pytest.mark.timeout(300)
-async def test_netns_fleet_fools_openssh_and_nmap(
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("backend", ["netns", "docker"])
+async def test_fleet_fools_openssh_nmap_and_ttl_probes(
+    backend: str,
     lan: tuple[str, int],
     collector: tuple[MemorySink, Path],
     tmp_path: Path,
 ) -> None:
     for tool in ("ssh", "sshpass", "nmap", "ssh-keyscan"):
         assert shutil.which(tool), f"{tool} is needed (make test installs it)"
+    if backend == "docker" and run("docker", "info", check=False).returncode != 0:
+        pytest.skip("no Docker engine (make test starts dockerd)")
     from decnet.fleet.ini import parse_fleet_ini
 
     parent, n = lan
     sink, sock = collector
-    a, b = f"s{n}a", f"s{n}b"
+    a, b, w = f"s{n}a", f"s{n}b", f"s{n}w"
     fleet = parse_fleet_ini(
         f"""
 [general]
@@ -157,19 +161,26 @@ users = ubuntu:ubuntu123
 ip = 10.217.{n}.11
 services = ssh, http
 distro = debian
+
+[{w}]
+ip = 10.217.{n}.12
+services = http
+os = windows
 """,
-        backend="netns",
+        backend=backend,
         interface=parent,
         seed="66" * 32,
     )
-    settings = Settings(data_dir=tmp_path / "data", ingest_socket=sock)
-    engine = FleetEngine(settings, "netns", parent)
-    da, db = fleet.deckies
+    data_dir = Path("/var/cache/decnet-test") if backend == "docker" else tmp_path / "data"  # images cache
+    settings = Settings(data_dir=data_dir, ingest_socket=sock)
+    engine = FleetEngine(settings, backend, parent)  # type: ignore[arg-type]
+    engine.root = tmp_path / "deckies"
+    da, db, dw = fleet.deckies
     pa = derive_persona(da)
     try:
         await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=f"10.217.{n}.2")
         for spec in fleet.deckies:
-            await until_http(spec.ip)
+            await until_http(spec.ip, timeout=60)
         # A wrong password fails, and the attempt is captured with the password.
         failed = await asyncio.to_thread(_ssh, "letmein", "root", da.ip, "id")
         assert failed.returncode != 0
@@ -228,6 +239,12 @@ distro = debian
         ]
         keys = [scan.stdout.split()[-1] for scan in keyscans]
         assert keys[0] != keys[1]
+        assert len({d.mac for d in fleet.deckies}) == 3 and len({d.hostname for d in fleet.deckies}) == 3
+        # The OS profile shows on the wire: TTL 128 for the windows decky, 64 for linux.
+        hairpin = hairpin_name(parent)
+        assert syn_ack_ttl(hairpin, dw.mac, dw.ip, 80) == 128
+        assert syn_ack_ttl(hairpin, da.mac, da.ip, 22) == 64
     finally:
         await asyncio.to_thread(engine.teardown)
-    assert not [ns for ns in netns_list() if ns.startswith((f"decnet-{a}", f"decnet-{b}"))]
+    assert not [ns for ns in netns_list() if ns.startswith((f"decnet-{a}", f"decnet-{b}", f"decnet-{w}"))]
+    assert engine.status() == []
