@@ -1,5 +1,5 @@
-"""Ray actors, one per DECNET worker (collector, correlator, ...).
+"""Ray actors, one per DECNET worker (collector, fleet agent, ...).
 
-Actors are thin: lifecycle, placement and persistence. The logic they schedule
-lives in :mod:`decnet`. Workers are added here by the constellation issue.
+Actors are thin: lifecycle, placement and persistence. The logic they schedule lives in
+:mod:`decnet`; where each actor runs is decided in :mod:`cluster.placement`.
 """

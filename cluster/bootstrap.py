@@ -1,0 +1,78 @@
+"""Joining the cluster and making sure each worker exists (exactly once).
+
+Every path that starts a worker goes through :func:`ensure_worker`: named, detached actors
+created with ``get_if_exists=True``, so asking twice never makes a second copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from typing import Any
+
+import ray
+
+from cluster.placement import NAMESPACE, actor_name, actor_options
+from decnet.config import Settings
+
+
+def connect(address: str | None = None) -> None:
+    """Join the cluster at ``address`` ("auto" for the local one) in the ``decnet`` namespace."""
+    if ray.is_initialized():
+        return
+    ray.init(
+        address=address or "auto",
+        namespace=NAMESPACE,
+        log_to_driver=False,
+        logging_level=logging.WARNING,
+    )
+
+
+def settings_payload(settings: Settings) -> dict[str, Any]:
+    """The driver's effective settings, handed to actors so they agree with it exactly."""
+    return settings.model_dump()
+
+
+def _actor_class(kind: str) -> Any:
+    if kind == "collector":
+        from actors.collector import CollectorActor
+
+        return CollectorActor
+    raise KeyError(f"no actor for worker {kind!r} yet")
+
+
+def ensure_worker(kind: str, settings: Settings, where: str | None = None, *, wait: float = 60.0) -> Any:
+    """The worker's actor, created if it does not exist, once it reports ready."""
+    options = actor_options(kind, where)
+    cls = _actor_class(kind)
+    args: tuple[Any, ...] = (where, settings_payload(settings)) if where else (settings_payload(settings),)
+    handle = cls.options(**options).remote(*args)
+    if wait and not ray.get(handle.wait_ready.remote(wait)):
+        health = ray.get(handle.check_health.remote()) if kind else None
+        raise RuntimeError(f"{options['name']} did not become ready in {wait:.0f}s: {health}")
+    return handle
+
+
+def get_worker(kind: str, where: str | None = None) -> Any | None:
+    """The worker's actor if it exists."""
+    try:
+        return ray.get_actor(actor_name(kind, where), namespace=NAMESPACE)
+    except ValueError:
+        return None
+
+
+def stop_worker(kind: str, where: str | None = None) -> bool:
+    """Stop a worker for good (no restart); True if it existed."""
+    handle = get_worker(kind, where)
+    if handle is None:
+        return False
+    with contextlib.suppress(Exception):  # a dead or stuck worker is killed anyway
+        ray.get(handle.shutdown.remote(), timeout=15)
+    ray.kill(handle, no_restart=True)
+    return True
+
+
+def local_host() -> str:
+    """This machine's name as a decky host."""
+    return os.uname().nodename
