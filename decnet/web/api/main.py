@@ -1,0 +1,17 @@
+"""The ``/api/v1`` router: every route module mounted under one prefix."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from decnet.web.api.routes import auth, deckies, events, health, workers
+
+#: Prefix of every API route.
+API_PREFIX = "/api/v1"
+
+api_router = APIRouter(prefix=API_PREFIX)
+api_router.include_router(health.router)
+api_router.include_router(auth.router)
+api_router.include_router(workers.router)
+api_router.include_router(deckies.router)
+api_router.include_router(events.router)

@@ -1,0 +1,1 @@
+"""One module per resource; :mod:`decnet.web.api.main` mounts them under ``/api/v1``."""

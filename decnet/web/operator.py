@@ -1,0 +1,26 @@
+"""The fleet operator: what the web app hands validated deployments to.
+
+The app never deploys anything itself. ``POST /api/v1/deckies`` plans and validates a
+:class:`~decnet.fleet.spec.FleetSpec`, then calls :meth:`FleetOperator.deploy`; the Ray Serve
+wrapper supplies an operator that forwards the spec to the fleet agents and answers with an
+operation id at once (the deployment itself runs asynchronously).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from decnet.fleet.spec import FleetSpec
+
+
+@runtime_checkable
+class FleetOperator(Protocol):
+    """Accepts validated fleet specs for asynchronous deployment."""
+
+    async def deploy(self, fleet: FleetSpec) -> str:
+        """Start deploying ``fleet``; return an operation id (do not wait for the deckies).
+
+        Raise any exception if the request cannot be accepted: the API answers 502 and logs
+        the exception's type.
+        """
+        ...
