@@ -30,7 +30,7 @@ from decnet.web.auth import (
     ensure_first_admin,
     new_auth_service,
 )
-from decnet.web.middleware import SecurityHeadersMiddleware, security_headers
+from decnet.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, security_headers
 from decnet.web.operator import FleetOperator
 from decnet.web.security import load_or_create_secret
 
@@ -148,5 +148,6 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
             allow_credentials=False,
         )
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

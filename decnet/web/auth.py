@@ -23,7 +23,13 @@ from decnet.config.settings import Settings
 from decnet.db.errors import AlreadyExists
 from decnet.db.models import User
 from decnet.db.repository import SQLModelRepository
-from decnet.web.security import TokenClaims, TokenSigner, hash_password, verify_password
+from decnet.web.security import (
+    PASSWORD_MIN_LENGTH,
+    TokenClaims,
+    TokenSigner,
+    hash_password,
+    verify_password,
+)
 
 log = logging.getLogger("decnet.web")
 
@@ -189,6 +195,11 @@ async def ensure_first_admin(repo: SQLModelRepository, settings: Settings) -> bo
         return False
     configured = settings.admin_password
     password = configured.get_secret_value() if configured is not None else secrets.token_urlsafe(18)
+    if configured is not None and len(password) < PASSWORD_MIN_LENGTH:
+        log.warning(
+            "admin_password is shorter than %d characters; change it after the first login",
+            PASSWORD_MIN_LENGTH,
+        )
     password_hash = await asyncio.to_thread(hash_password, password)
     try:
         await repo.create_user(

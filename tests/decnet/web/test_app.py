@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -227,6 +228,22 @@ async def test_internal_errors_are_generic_and_keep_the_headers(
     assert response.status_code == 500 and response.json() == {"detail": "internal error"}
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_oversized_bodies_are_413(web: Running) -> None:
+    big = b"{" + b" " * (3 * 1024 * 1024) + b"}"
+    declared = await web.client.post("/api/v1/auth/login", content=big)
+    assert declared.status_code == 413 and declared.json() == {"detail": "request body too large"}
+    assert declared.headers["x-content-type-options"] == "nosniff"
+
+    async def stream() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b" " * 100_000
+
+    streamed = await web.client.post("/api/v1/deckies", headers=web.admin, content=stream())
+    assert streamed.status_code == 413
+    ok = await web.client.post("/api/v1/deckies", headers=web.admin, json={"ini": "x" * 900_000})
+    assert ok.status_code == 422  # within the limit: reaches the route
 
 
 # --- life cycle ----------------------------------------------------------------------------
