@@ -11,6 +11,9 @@ import logging
 import os
 from typing import Any
 
+# Token authentication on every Ray connection DECNET makes (set before Ray reads its config).
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+
 import ray
 
 from cluster.placement import NAMESPACE, actor_name, actor_options
@@ -21,11 +24,14 @@ def connect(address: str | None = None) -> None:
     """Join the cluster at ``address`` ("auto" for the local one) in the ``decnet`` namespace."""
     if ray.is_initialized():
         return
+    target = address or "auto"
+    local = target.startswith(("127.", "localhost"))
     ray.init(
-        address=address or "auto",
+        address=target,
         namespace=NAMESPACE,
         log_to_driver=False,
         logging_level=logging.WARNING,
+        _node_ip_address="127.0.0.1" if local else None,
     )
 
 

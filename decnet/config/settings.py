@@ -150,6 +150,15 @@ class Settings(BaseSettings):
         description="Ray cluster to join ('auto', 'host:6379', 'ray://host:10001'); "
         "unset starts a local one.",
     )
+    ray_port: int = Field(
+        6380,
+        ge=1024,
+        le=65535,
+        description="GCS port of the local Ray head 'decnet up' starts (6379 is left to Redis).",
+    )
+    decky_host: str | None = Field(
+        None, description="This machine's name as a decky host (the decnet_host:<name> resource); default: hostname."
+    )
     embed_profiler: bool = Field(False, description="Place the profiler worker on the web host.")
     embed_sniffer: bool = Field(False, description="Place the sniffer worker on the web host.")
 
@@ -192,7 +201,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "db_url", "ingest_tls_cert", "ingest_tls_key", "ingest_tls_ca", "spool_dir",
-        "jwt_secret", "admin_password", "ray_address",
+        "jwt_secret", "admin_password", "ray_address", "decky_host",
         mode="before",
     )  # fmt: skip
     @classmethod

@@ -1,0 +1,256 @@
+"""``decnet up | down | collect | workers``: the constellation on Ray.
+
+Every command that needs a worker goes through ``cluster.bootstrap.ensure_worker``, so there
+is exactly one code path however a worker is started, and asking twice never makes a second
+copy. The Ray layer is imported inside the commands (``decnet`` never imports it at module
+level).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from decnet.cli.common import fail, load_cli_settings, stdout
+
+if TYPE_CHECKING:
+    from decnet.config import Settings
+
+#: Marker written when ``decnet up`` started the local Ray head (so ``down`` stops only that).
+STARTED_MARKER = "ray-head.started"
+
+
+def decky_host(settings: Settings) -> str:
+    """This machine's decky-host name."""
+    return settings.decky_host or os.uname().nodename
+
+
+def _ray_bin() -> str:
+    import sys
+
+    candidate = Path(sys.executable).with_name("ray")
+    return str(candidate) if candidate.exists() else (shutil.which("ray") or "ray")
+
+
+def _ray_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RAY_AUTH_MODE", "token")  # token authentication on every Ray connection
+    env.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    return env
+
+
+def start_local_head(settings: Settings) -> str:
+    """Start a single-host Ray head bound to loopback, advertising this decky host; return its address."""
+    host = decky_host(settings)
+    address = f"127.0.0.1:{settings.ray_port}"
+    command = [
+        _ray_bin(),
+        "start",
+        "--head",
+        "--port",
+        str(settings.ray_port),
+        "--node-ip-address",
+        "127.0.0.1",
+        "--include-dashboard",
+        "false",
+        "--disable-usage-stats",
+        "--resources",
+        json.dumps({f"decnet_host:{host}": 1}),
+    ]
+    proc = subprocess.run(command, capture_output=True, text=True, env=_ray_env(), timeout=120, check=False)  # noqa: S603
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise RuntimeError("starting the local Ray head failed: " + " | ".join(tail))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / STARTED_MARKER).write_text(address)
+    return address
+
+
+def connect_or_start(settings: Settings, address: str | None) -> str:
+    """Join ``address`` (or DECNET_RAY_ADDRESS), else the local head, starting it if none runs."""
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    from cluster.bootstrap import connect
+
+    target = address or settings.ray_address
+    if target:
+        connect(target)
+        return target
+    local = f"127.0.0.1:{settings.ray_port}"
+    if not _listening("127.0.0.1", settings.ray_port):
+        local = start_local_head(settings)
+    connect(local)
+    return local
+
+
+def _listening(host: str, port: int) -> bool:
+    """True if something accepts TCP connections on ``host:port`` (ray.init would wait long)."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _join_running(settings: Settings, address: str | None) -> bool:
+    """Join an existing constellation; False if none is reachable."""
+    from cluster.bootstrap import connect
+
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    target = address or settings.ray_address
+    if not target:
+        if not _listening("127.0.0.1", settings.ray_port):
+            return False
+        target = f"127.0.0.1:{settings.ray_port}"
+    try:
+        connect(target)
+    except ConnectionError:
+        return False
+    return True
+
+
+def _workers_rows(settings: Settings) -> list[dict[str, Any]]:
+    from cluster.health import workers_table
+    from decnet.db import get_repository
+
+    async def read() -> list[dict[str, Any]]:
+        repo = get_repository(settings)
+        await repo.initialize()
+        try:
+            return await workers_table(repo)
+        finally:
+            await repo.close()
+
+    return asyncio.run(read())
+
+
+def _print_workers(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Workers", title_justify="left")
+    for column in ("name", "state", "restarts", "node", "heartbeat age (s)", "lag (ms)", "counters"):
+        table.add_column(column)
+    for row in rows:
+        counters = ", ".join(f"{k}={v}" for k, v in sorted(row["counters"].items())) or "-"
+        table.add_row(
+            row["name"],
+            row["state"],
+            str(row["restarts"]) if row["restarts"] is not None else "-",
+            str(row["node"] or "-"),
+            str(row["heartbeat_age_s"]) if row["heartbeat_age_s"] is not None else "-",
+            str(row["lag_ms"]) if row["lag_ms"] is not None else "-",
+            counters,
+        )
+    stdout().print(table)
+
+
+AddressOption = Annotated[
+    str | None,
+    typer.Option("--address", help="Ray cluster to join (default: DECNET_RAY_ADDRESS, else local)."),
+]
+
+
+def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
+    """Start (or join) the constellation and ensure every worker of this host runs. Idempotent."""
+    settings = load_cli_settings(ctx)
+    from cluster.bootstrap import ensure_worker
+
+    try:
+        joined = connect_or_start(settings, address)
+        ensure_worker("collector", settings, decky_host(settings))
+    except (RuntimeError, ConnectionError) as exc:
+        fail(str(exc))
+    stdout().print(f"constellation up on {joined} (decky host {decky_host(settings)})")
+    _print_workers(_workers_rows(settings))
+
+
+def down_command(ctx: typer.Context, address: AddressOption = None) -> None:
+    """Stop every DECNET worker; stop the local Ray head if ``decnet up`` started it."""
+    settings = load_cli_settings(ctx)
+    from cluster.bootstrap import stop_worker
+    from cluster.health import ray_actors
+
+    marker = settings.data_dir / STARTED_MARKER
+    if not _join_running(settings, address):
+        stdout().print("no constellation is running")
+        marker.unlink(missing_ok=True)
+        return
+    stopped = []
+    for name, info in ray_actors().items():
+        if info["state"] == "DEAD":
+            continue
+        kind, _, where = name.partition(":")
+        if stop_worker(kind, where or None):
+            stopped.append(name)
+    stdout().print(f"stopped {len(stopped)} workers: {', '.join(sorted(stopped)) or '-'}")
+    if marker.exists() and not address and not settings.ray_address:
+        import ray
+
+        ray.shutdown()
+        subprocess.run([_ray_bin(), "stop"], capture_output=True, env=_ray_env(), timeout=120, check=False)  # noqa: S603
+        marker.unlink(missing_ok=True)
+        stdout().print("stopped the local Ray head")
+
+
+def collect_command(
+    ctx: typer.Context,
+    address: AddressOption = None,
+    daemon: Annotated[bool, typer.Option("--daemon", help="Return once the collector is up.")] = False,
+    host: Annotated[str | None, typer.Option("--host", help="Decky host (default: this one).")] = None,
+) -> None:
+    """Ensure this host's collector runs; without --daemon, follow its counters until Ctrl-C."""
+    settings = load_cli_settings(ctx)
+    from cluster.bootstrap import ensure_worker
+
+    try:
+        connect_or_start(settings, address)
+        handle = ensure_worker("collector", settings, host or decky_host(settings))
+    except (RuntimeError, ConnectionError) as exc:
+        fail(str(exc))
+    import ray
+
+    stdout().print(f"collector:{host or decky_host(settings)} is up, listening on {settings.ingest_socket}")
+    if daemon:
+        return
+    try:
+        while True:
+            health = ray.get(handle.check_health.remote(), timeout=30)
+            counters = ", ".join(f"{k}={v}" for k, v in sorted(health["counters"].items())) or "no events yet"
+            stdout().print(
+                f"[{time.strftime('%H:%M:%S')}] pid {health['pid']} on {health['node']}: {counters}"
+            )
+            time.sleep(2)
+    except KeyboardInterrupt:
+        stdout().print("stopped following (the collector keeps running; `decnet down` stops it)")
+
+
+def workers_command(
+    ctx: typer.Context,
+    address: AddressOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Health of every worker: Ray state, restarts, node, last heartbeat, lag, counters."""
+    settings = load_cli_settings(ctx)
+    if not _join_running(settings, address):
+        fail("no constellation reachable; start it with `decnet up`")
+    rows = _workers_rows(settings)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+    else:
+        _print_workers(rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the constellation commands to the root app."""
+    app.command("up")(up_command)
+    app.command("down")(down_command)
+    app.command("collect")(collect_command)
+    app.command("workers")(workers_command)
