@@ -9,6 +9,7 @@ level).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -119,6 +120,38 @@ def _join_running(settings: Settings, address: str | None) -> bool:
     return True
 
 
+def _ensure_first_admin(settings: Settings) -> None:
+    """Create the first admin (printing a generated password once on stderr) if there is no user."""
+    from decnet.db import get_repository
+    from decnet.web.auth import ensure_first_admin
+
+    async def create() -> None:
+        repo = get_repository(settings)
+        await repo.initialize()
+        try:
+            await ensure_first_admin(repo, settings)
+        finally:
+            await repo.close()
+
+    asyncio.run(create())
+
+
+def ensure_web(settings: Settings) -> str:
+    """Deploy the web app on Ray Serve unless it already runs; return its URL."""
+    from ray import serve
+
+    from serve.app import APP_NAME, run
+
+    url = f"http://{settings.web_host}:{settings.web_port}"
+    try:
+        status = serve.status().applications.get(APP_NAME)
+    except Exception:
+        status = None
+    if status is not None and str(status.status).endswith("RUNNING"):
+        return url
+    return run(settings)
+
+
 def _workers_rows(settings: Settings) -> list[dict[str, Any]]:
     from cluster.health import workers_table
     from decnet.db import get_repository
@@ -166,9 +199,12 @@ def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
     try:
         joined = connect_or_start(settings, address)
         ensure_worker("collector", settings, decky_host(settings))
+        _ensure_first_admin(settings)  # here, so a generated password reaches this terminal
+        url = ensure_web(settings)
     except (RuntimeError, ConnectionError) as exc:
         fail(str(exc))
     stdout().print(f"constellation up on {joined} (decky host {decky_host(settings)})")
+    stdout().print(f"dashboard and API: {url}  (OpenAPI: {url}/api/v1/openapi.json)")
     _print_workers(_workers_rows(settings))
 
 
@@ -183,9 +219,13 @@ def down_command(ctx: typer.Context, address: AddressOption = None) -> None:
         stdout().print("no constellation is running")
         marker.unlink(missing_ok=True)
         return
+    from serve.app import shutdown as stop_web
+
+    with contextlib.suppress(Exception):
+        stop_web()
     stopped = []
     for name, info in ray_actors().items():
-        if info["state"] == "DEAD":
+        if info["state"] == "DEAD" or name not in _known_workers(name):
             continue
         kind, _, where = name.partition(":")
         if stop_worker(kind, where or None):
@@ -248,9 +288,39 @@ def workers_command(
         _print_workers(rows)
 
 
+def web_command(
+    ctx: typer.Context,
+    address: AddressOption = None,
+    daemon: Annotated[bool, typer.Option("--daemon", help="Return once the app is up.")] = False,
+) -> None:
+    """Ensure the web app (dashboard and API) runs on Ray Serve; without --daemon, wait until Ctrl-C."""
+    settings = load_cli_settings(ctx)
+    try:
+        connect_or_start(settings, address)
+        url = ensure_web(settings)
+    except (RuntimeError, ConnectionError) as exc:
+        fail(str(exc))
+    stdout().print(f"dashboard and API: {url}")
+    if daemon:
+        return
+    try:
+        while True:
+            time.sleep(5)
+    except KeyboardInterrupt:
+        stdout().print("stopped waiting (the app keeps running; `decnet down` stops it)")
+
+
+def _known_workers(name: str) -> set[str]:
+    from cluster.placement import WORKERS
+
+    kind = name.partition(":")[0]
+    return {name} if kind in WORKERS else set()
+
+
 def register(app: typer.Typer) -> None:
     """Add the constellation commands to the root app."""
     app.command("up")(up_command)
     app.command("down")(down_command)
     app.command("collect")(collect_command)
     app.command("workers")(workers_command)
+    app.command("web")(web_command)
