@@ -5,7 +5,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest services bench bench-quick clean
+.PHONY: demo demo-down test lint typecheck pytest services bench bench-quick clean
+
+## demo: venv, install, then a single-host constellation with a small fleet on its own demo LAN
+demo: $(STAMP)
+	@scripts/ensure-services.sh >/dev/null 2>&1 || true
+	@scripts/demo.sh
+
+demo-down:
+	@scripts/demo-down.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, DeckyStatus, check_decky_name
-from decnet.engine.docker_images import OWNER_LABEL, decky_image, ensure_images
+from decnet.engine.docker_images import OWNER_LABEL, ensure_images
 from decnet.engine.iproute import link_exists
 from decnet.engine.processes import start_detached, stop_processes
 from decnet.fleet.spec import CustomServiceSpec
@@ -66,8 +66,7 @@ class DockerBackend:
         """Raise :class:`BackendUnavailable` if there is no engine, image build path or parent."""
         if not link_exists(self.parent):
             raise BackendUnavailable(f"interface {self.parent!r} does not exist (pass -i/--interface)")
-        self._client = ensure_images(self.cache_dir, self.project_root)
-        self.image = decky_image(self.project_root)  # fixed now: the sources may change while we run
+        self._client, self.image = ensure_images(self.cache_dir, self.project_root)
 
     def _docker(self) -> Any:
         if self._client is None:

@@ -127,18 +127,25 @@ def build_base_image(client: Any, cache_dir: Path, mirror: str = DEBIAN_MIRROR) 
 def _wheelhouse(target: Path, project_root: Path) -> None:
     """Wheels of the decky runtime's requirements and of decnet itself, for an offline install."""
     pip = [sys.executable, "-m", "pip"]
+    # Build decnet's wheel from a clean copy (no stale build/ directory, nothing but the package).
+    source = target.parent / "source"
+    shutil.copytree(
+        project_root / "decnet", source / "decnet", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(project_root / name, source / name)
     for command in (
         [*pip, "download", "--quiet", "--only-binary=:all:", "-d", str(target), *RUNTIME_REQUIREMENTS],
-        [*pip, "wheel", "--quiet", "--no-deps", "-w", str(target), str(project_root)],
+        [*pip, "wheel", "--quiet", "--no-deps", "-w", str(target), str(source)],
     ):
         proc = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if proc.returncode != 0:
             raise BackendError(f"preparing wheels failed: {proc.stderr.strip()[-2000:]}")
 
 
-def build_decky_image(client: Any, project_root: Path) -> None:
-    """Build :func:`decky_image` from the base image and the current source tree."""
-    tag = decky_image(project_root)
+def build_decky_image(client: Any, project_root: Path, tag: str | None = None) -> None:
+    """Build the decky image (``tag``, default :func:`decky_image`) from the current source tree."""
+    tag = tag or decky_image(project_root)
     with tempfile.TemporaryDirectory(prefix="decnet-image-") as tmp:
         context = Path(tmp)
         _wheelhouse(context / "wheels", project_root)
@@ -170,11 +177,12 @@ def _remove_stale_decky_images(client: Any, keep: str) -> None:
                 log.debug("keeping %s: %s", old, exc)
 
 
-def ensure_images(cache_dir: Path, project_root: Path, rebuild: bool = False) -> Any:
-    """Make sure both images exist (building what is missing); return the docker client."""
+def ensure_images(cache_dir: Path, project_root: Path, rebuild: bool = False) -> tuple[Any, str]:
+    """Make sure both images exist (building what is missing); return the client and the decky tag."""
     client = _client()
+    tag = decky_image(project_root)  # computed once: the tag that is built is the one that is run
     if rebuild or not image_exists(client, BASE_IMAGE):
         build_base_image(client, cache_dir)
-    if rebuild or not image_exists(client, decky_image(project_root)):
-        build_decky_image(client, project_root)
-    return client
+    if rebuild or not image_exists(client, tag):
+        build_decky_image(client, project_root, tag)
+    return client, tag

@@ -28,6 +28,7 @@ HOST = "testhost"
 def ray_cluster() -> Iterator[None]:
     """One local Ray instance for the module, advertising this test's decky host."""
     ray.init(
+        address="local",  # a fresh instance, even if a constellation runs on this machine
         num_cpus=2,
         resources={f"decnet_host:{HOST}": 1},
         namespace="decnet",
