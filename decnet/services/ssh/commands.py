@@ -23,6 +23,7 @@ from decnet.services.ssh.shell import SHELL_NAMES, Invocation, Output
 
 MAX_SLEEP_S = 30.0
 _COLOR_END = "\x1b[0m"
+_COLOR_FAMILIES = frozenset({"ubuntu", "debian", "kali", "rhel", "arch"})
 
 
 def _not_found(inv: Invocation, path: str, what: str = "cannot access") -> str:
@@ -426,7 +427,6 @@ async def cmd_exit(inv: Invocation) -> int:
     "disown",
     "bg",
     "fg",
-    "sysctl",
     "modprobe",
     "ldconfig",
     "setenforce",
@@ -634,7 +634,7 @@ def _mode_string(node: Node) -> str:
 
 
 def _color(inv: Invocation, name: str, node: Node) -> str:
-    if not inv.shell.color or inv.out.captured or inv.system.family == "alpine":
+    if not inv.shell.color or inv.out.captured or inv.system.family not in _COLOR_FAMILIES:
         return name
     if node.kind == "l":
         code = "01;36"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from decnet.services.ssh.system import Account, System, seeded
+from decnet.services.ssh.system import Account, System, seeded, unavailable
 
 #: Budget of what one session may write into its filesystem.
 MAX_WRITTEN_BYTES = 1 << 20
@@ -116,6 +116,17 @@ _PROFILE = (
     'if [ -d "$HOME/bin" ] ; then\n    PATH="$HOME/bin:$PATH"\nfi\n'
 )
 
+_FREEBSD_SHRC = (
+    "# $FreeBSD$\n#\n# .shrc - bourne shell startup file\n\numask 022\n\nalias h='fc -l'\nalias j=jobs\n"
+    "alias m=\"$PAGER\"\nalias ll='ls -laFo'\nalias l='ls -l'\nalias g='egrep -i'\n\n"
+    "# set prompt: ``username@hostname:directory $ ''\nPS1=\"\\u@\\h:\\w \\\\$ \"\n"
+)
+
+#: Commands a family ships beyond the common set.
+_EXTRA_BINS: dict[str, tuple[str, ...]] = {
+    "freebsd": ("fetch", "freebsd-version", "pkg", "service", "sockstat", "sysrc", "pw", "csh", "tcsh"),
+}
+
 _HISTORY_POOL = (
     "ls -la",
     "df -h",
@@ -206,7 +217,8 @@ class FakeFS:
         system = self.system
         family = system.family
         persona = system.persona
-        merged_usr = family != "alpine"
+        merged_usr = family not in {"alpine", "busybox", "freebsd"}
+        linux = family != "freebsd"
         for path in (
             "boot",
             "dev",
@@ -234,9 +246,10 @@ class FakeFS:
             "etc/ssh",
             "etc/cron.d",
             "etc/cron.daily",
-            "etc/systemd/system",
-            "etc/default",
+            *(("etc/systemd/system", "etc/default") if linux and not system.busybox else ()),
         ):
+            if path in {"proc", "sys", "run", "srv"} and not linux:
+                continue
             self.add_dir(path)
         self.add_dir("tmp", 0o1777)
         self.add_dir("var/tmp", 0o1777)
@@ -244,22 +257,61 @@ class FakeFS:
         self.add_dir("root", 0o700)
         for name in (".ICE-unix", ".X11-unix", ".XIM-unix", ".font-unix", ".Test-unix"):
             self.add_dir(f"tmp/{name}", 0o1777)
-        if family != "alpine":
+        if linux and not system.busybox:
             token = seeded(persona, "tmp").getrandbits(128)
             self.add_dir(
                 f"tmp/systemd-private-{token:032x}-systemd-logind.service-{token % 999999:06x}", 0o700
             )
-        bin_dir, sbin_dir = ("usr/bin", "usr/sbin") if merged_usr else ("bin", "sbin")
+        bin_dir, sbin_dir = ("usr/bin", "usr/sbin") if merged_usr or not linux else ("bin", "sbin")
+        missing = unavailable(family)
         for name in _BIN_COMMON:
-            self.add_file(f"{bin_dir}/{name}", None, 0o755, size=self._rng.randint(18_000, 1_400_000))
+            if name not in missing:
+                self.add_file(f"{bin_dir}/{name}", None, 0o755, size=self._rng.randint(18_000, 1_400_000))
         for name in _SBIN_COMMON:
-            self.add_file(f"{sbin_dir}/{name}", None, 0o755, size=self._rng.randint(18_000, 900_000))
+            if name not in missing:
+                self.add_file(f"{sbin_dir}/{name}", None, 0o755, size=self._rng.randint(18_000, 900_000))
+        for name in _EXTRA_BINS.get(family, ()):
+            self.add_file(f"{bin_dir}/{name}", None, 0o755, size=self._rng.randint(18_000, 400_000))
         if merged_usr:
             for link in ("bin", "sbin", "lib"):
                 self.add_link(link, f"usr/{link}")
             self.add_link("lib64", "usr/lib64")
-        else:
+        elif linux:
             self.add_file("bin/busybox", None, 0o755, size=827_480)
+        else:
+            for name in (
+                "sh",
+                "csh",
+                "ls",
+                "cat",
+                "cp",
+                "mv",
+                "rm",
+                "mkdir",
+                "chmod",
+                "echo",
+                "ps",
+                "kill",
+                "hostname",
+                "date",
+                "df",
+                "pwd",
+                "sleep",
+                "test",
+            ):
+                self.add_file(f"bin/{name}", None, 0o555, size=self._rng.randint(9_000, 200_000))
+            for name in (
+                "ifconfig",
+                "route",
+                "sysctl",
+                "init",
+                "reboot",
+                "shutdown",
+                "mount",
+                "dmesg",
+                "ping",
+            ):
+                self.add_file(f"sbin/{name}", None, 0o555, size=self._rng.randint(9_000, 200_000))
         for dev in ("null", "zero", "random", "urandom", "tty", "sda", "sda1", "console"):
             self.add_file(
                 f"dev/{dev}", "", 0o666 if dev in {"null", "zero", "random", "urandom", "tty"} else 0o660
@@ -268,13 +320,20 @@ class FakeFS:
         # /etc
         self.add_file("etc/passwd", system.passwd)
         self.add_file("etc/group", system.group)
-        self.add_file("etc/shadow", system.shadow, 0o640, group="shadow" if family != "rhel" else "root")
+        if linux:
+            self.add_file("etc/shadow", system.shadow, 0o640, group="shadow" if family != "rhel" else "root")
+        else:
+            self.add_file("etc/master.passwd", system.shadow, 0o600)
+            self.add_file("etc/rc.conf", self._rc_conf())
         self.add_file("etc/hostname", persona.hostname + "\n")
         self.add_file("etc/hosts", self._hosts())
-        self.add_file("etc/os-release", system.os_release())
-        self.add_file("etc/issue", system.issue())
+        if system.os_release():
+            self.add_file("etc/os-release", system.os_release())
+        if system.issue():
+            self.add_file("etc/issue", system.issue())
         self.add_file("etc/resolv.conf", self._resolv())
-        self.add_file("etc/machine-id", system.machine_id + "\n", 0o444)
+        if linux and not system.busybox:
+            self.add_file("etc/machine-id", system.machine_id + "\n", 0o444)
         self.add_file("etc/timezone", "Etc/UTC\n")
         self.add_file(
             "etc/fstab",
@@ -283,11 +342,15 @@ class FakeFS:
             f"{system.machine_id[20:32]} /  ext4  defaults  0 1\n",
         )
         self.add_file("etc/crontab", _CRONTAB)
-        self.add_file("etc/ssh/sshd_config", self._sshd_config(), 0o644)
+        if family == "busybox":
+            self.add_dir("etc/dropbear", 0o700)
+            self.add_file("etc/dropbear/dropbear_rsa_host_key", None, 0o600, size=805)
+        else:
+            self.add_file("etc/ssh/sshd_config", self._sshd_config(), 0o644)
         self.add_file(
             "etc/sudoers", "Defaults\tenv_reset\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n", 0o440
         )
-        for key in ("rsa", "ecdsa", "ed25519"):
+        for key in ("rsa", "ecdsa", "ed25519") if family != "busybox" else ():
             self.add_file(f"etc/ssh/ssh_host_{key}_key", "", 0o600)
             self.add_file(f"etc/ssh/ssh_host_{key}_key.pub", "", 0o644)
         if family in {"ubuntu", "debian", "kali"}:
@@ -325,7 +388,14 @@ class FakeFS:
             self.add_file(
                 "etc/alpine-release", system.os_release().split("VERSION_ID=")[1].split("\n")[0] + "\n"
             )
-        # /proc
+        if linux:
+            self._add_proc()
+        self._add_homes()
+        self._add_logs()
+
+    def _add_proc(self) -> None:
+        system = self.system
+        persona = system.persona
         self.add_file("proc/cpuinfo", system.cpuinfo, 0o444)
         self.add_file("proc/meminfo", system.meminfo, 0o444)
         self.add_file("proc/version", system.proc_version, 0o444)
@@ -343,13 +413,28 @@ class FakeFS:
         self.add_file(
             "proc/cmdline", f"BOOT_IMAGE=/boot/vmlinuz-{persona.kernel} root=/dev/sda1 ro quiet\n", 0o444
         )
-        # homes
+
+    def _add_homes(self) -> None:
+        system = self.system
+        persona = system.persona
+        family = system.family
+        if family == "freebsd":
+            self.add_dir("usr/home")
+            self.root.children.pop("home", None)
+            self.add_link("home", "usr/home")
         for account in system.accounts.values():
             if account.uid != 0 and not 1000 <= account.uid < 60000:
                 continue
             home = account.home.lstrip("/")
+            if family == "freebsd" and home.startswith("home/"):
+                home = "usr/" + home
             self.add_dir(home, 0o700 if account.uid == 0 or family == "rhel" else 0o750, account.name)
-            self.add_file(f"{home}/.bashrc", _sh_rc(system, account), owner=account.name)
+            if family == "busybox":
+                continue
+            if family == "freebsd":
+                self.add_file(f"{home}/.shrc", _FREEBSD_SHRC, owner=account.name)
+            else:
+                self.add_file(f"{home}/.bashrc", _sh_rc(system, account), owner=account.name)
             self.add_file(
                 f"{home}/.profile" if family != "rhel" else f"{home}/.bash_profile",
                 _PROFILE,
@@ -365,14 +450,26 @@ class FakeFS:
             self.add_file(f"{home}/.ssh/authorized_keys", "", 0o600, owner=account.name)
             rng = seeded(persona, f"history:{account.name}")
             lines = rng.sample(_HISTORY_POOL, k=rng.randint(4, 9))
+            history = (
+                ".sh_history"
+                if family == "freebsd"
+                else ".ash_history"
+                if family == "alpine"
+                else (".bash_history")
+            )
             self.add_file(
-                f"{home}/.bash_history", "".join(f"{line}\n" for line in lines), 0o600, owner=account.name
+                f"{home}/{history}", "".join(f"{line}\n" for line in lines), 0o600, owner=account.name
             )
             if family == "ubuntu":
                 self.add_dir(f"{home}/.cache", 0o700, account.name)
-        # logs
+
+    def _add_logs(self) -> None:
+        family = self.system.family
+        if family == "busybox":
+            self.add_file("var/log/messages", "", 0o644)
+            return
         log_group = "adm" if family in {"ubuntu", "debian", "kali"} else "root"
-        auth_log = "auth.log" if family in {"ubuntu", "debian", "kali"} else "secure"
+        auth_log = "auth.log" if family in {"ubuntu", "debian", "kali", "freebsd"} else "secure"
         syslog = "syslog" if family in {"ubuntu", "debian", "kali"} else "messages"
         owner = "syslog" if family == "ubuntu" else "root"
         self.add_file(f"var/log/{auth_log}", self._auth_log, 0o640, owner=owner, group=log_group)
@@ -384,6 +481,8 @@ class FakeFS:
             self.add_file("var/log/dpkg.log", "", 0o644)
             self.add_dir("var/log/apt")
             self.add_file("var/log/kern.log", "", 0o640, owner=owner, group=log_group)
+        if family == "freebsd":
+            return
         self.add_dir("var/log/journal", 0o2755)
         self.add_dir("var/www/html")
         self.add_dir("var/spool/cron/crontabs", 0o1730)
@@ -402,6 +501,15 @@ class FakeFS:
             "# The following lines are desirable for IPv6 capable hosts\n"
             "::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\n"
             "ff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n"
+        )
+
+    def _rc_conf(self) -> str:
+        iface = self.system.interface()
+        mask = f"0x{int(iface.netmask):08x}" if iface.version == 4 else "64"
+        return (
+            f'hostname="{self.system.persona.hostname}"\nifconfig_em0="inet {iface.ip} netmask {mask}"\n'
+            f'defaultrouter="{self.system.gateway()}"\nsshd_enable="YES"\nntpd_enable="YES"\n'
+            'moused_nondefault_enable="NO"\ndumpdev="AUTO"\nzfs_enable="YES"\n'
         )
 
     def _resolv(self) -> str:

@@ -69,7 +69,7 @@ async def cmd_wget(inv: Invocation) -> int:
         ),
     )
     urls = [u for u in urls if u][:MAX_URLS]
-    busybox = inv.system.family == "alpine"
+    busybox = inv.system.busybox
     if not urls:
         if busybox:
             await inv.err.write(
@@ -171,6 +171,26 @@ async def cmd_curl(inv: Invocation) -> int:
     return status
 
 
+@command("fetch")
+async def cmd_fetch(inv: Invocation) -> int:
+    _opts, urls = getopt(inv.args, takes_value="oSTNB", long_values=("output", "user-agent"))
+    urls = [u for u in urls if u][:MAX_URLS]
+    if not urls:
+        await inv.err.write(
+            "usage: fetch [-146AadFlMmnPpqRrsUv] [-B bytes] [--bind-address=host] ...\n"
+            "       fetch [-146AadFlMmnPpqRrsUv] [-B bytes] -h host -f file [-c dir]\n"
+        )
+        return 1
+    for url in urls:
+        _record(inv, url, "fetch")
+    for url in urls:
+        full = _normalize_url(url)
+        _host, _port, is_ip = _host_port(full, _default_port(full))
+        await asyncio.sleep(CONNECT_DELAY_S if is_ip else DNS_DELAY_S)
+        await inv.err.write(f"fetch: {full}: {'Connection refused' if is_ip else 'No address record'}\n")
+    return 1
+
+
 @command("tftp")
 async def cmd_tftp(inv: Invocation) -> int:
     opts, rest = getopt(inv.args, takes_value="rlbc", long_values=())
@@ -186,9 +206,7 @@ async def cmd_tftp(inv: Invocation) -> int:
     url = f"tftp://{host}/{(remote or '').lstrip('/')}"
     _record(inv, url, "tftp")
     await asyncio.sleep(TFTP_TIMEOUT_S)
-    await inv.err.write(
-        "tftp: timeout\n" if inv.system.family == "alpine" or "g" in opts else "Transfer timed out.\n"
-    )
+    await inv.err.write("tftp: timeout\n" if inv.system.busybox or "g" in opts else "Transfer timed out.\n")
     return 1
 
 
@@ -309,7 +327,7 @@ async def cmd_interpreter(inv: Invocation) -> int:
         "ruby": False,
         "lua": False,
     }
-    if family == "alpine":
+    if inv.system.busybox:
         available = {name: False for name in available}
     if not available.get(inv.name, False):
         await inv.err.write(inv.shell.not_found(inv.name))
@@ -565,6 +583,21 @@ _SERVICES = {"ssh", "sshd", "cron", "crond", "rsyslog", "systemd-journald", "sys
 @command("systemctl", "service")
 async def cmd_systemctl(inv: Invocation) -> int:
     args = [a for a in inv.args if not a.startswith("-")]
+    if inv.system.family == "freebsd" and inv.name == "service":
+        name = args[0] if args else ""
+        verb = args[1] if len(args) > 1 else ""
+        if name not in {"sshd", "cron", "syslogd", "ntpd", "devd"}:
+            await inv.err.write(
+                f"{name} does not exist in /etc/rc.d or the local startup\ndirectories "
+                "(/usr/local/etc/rc.d), or is not executable\n"
+            )
+            return 1
+        if verb == "status":
+            await inv.out.write(f"{name} is running as pid {inv.system.pid_base + 40}.\n")
+        elif verb and inv.user.uid != 0:
+            await inv.err.write(f"{name}: Permission denied\n")
+            return 1
+        return 0
     if inv.name == "service" and len(args) >= 2:
         args = [args[1], args[0]]
     verb = args[0] if args else "list-units"
@@ -600,6 +633,34 @@ async def cmd_systemctl(inv: Invocation) -> int:
         )
         return 0
     return 0
+
+
+@command("pkg")
+async def cmd_pkg(inv: Invocation) -> int:
+    args = [a for a in inv.args if not a.startswith("-")]
+    verb = args[0] if args else ""
+    if verb in {"install", "update", "upgrade", "add", "delete"} and inv.user.uid != 0:
+        await inv.err.write(f"pkg: Insufficient privileges to {verb} packages\n")
+        return 77
+    if verb in {"install", "update", "upgrade"}:
+        release = inv.system.persona.kernel.split(".", 1)[0]
+        base = f"https://pkg.FreeBSD.org/FreeBSD:{release}:{inv.system.persona.arch}/quarterly"
+        await inv.out.write("Updating FreeBSD repository catalogue...\n")
+        await asyncio.sleep(DNS_DELAY_S)
+        await inv.err.write(
+            f"pkg: {base}/meta.txz: No address record\nrepository FreeBSD has no meta file, "
+            f"using default settings\npkg: {base}/data.pkg: No address record\nUnable to update "
+            "repository FreeBSD\nError updating repositories!\n"
+        )
+        return 3
+    if verb == "info":
+        return 0
+    await inv.err.write(
+        "Usage: pkg [-v] [-d] [-l] [-N] [-j <jail name or id>|-c <chroot path>|-r <rootdir>] "
+        "[-C <configuration file>] [-R <repo config dir>] [-o var=value] [-4|-6] <command> "
+        "[<args>]\n"
+    )
+    return 1
 
 
 @command("apt", "apt-get", "yum", "dnf", "apk", "pacman", "dpkg", "rpm", "snap", "pip", "pip3")

@@ -21,11 +21,13 @@ from decnet.fleet.persona import Persona
 from decnet.services.ssh import commands as _commands  # noqa: F401  (registers the commands)
 from decnet.services.ssh import netcmds as _netcmds  # noqa: F401
 from decnet.services.ssh import sysinfo as _sysinfo  # noqa: F401
+from decnet.services.ssh.ciscoshell import CiscoShell
 from decnet.services.ssh.cmdutil import REGISTRY
 from decnet.services.ssh.fakefs import FakeFS
-from decnet.services.ssh.shell import MAX_LINE, SHELL_NAMES, Shell, clip
-from decnet.services.ssh.system import System
+from decnet.services.ssh.shell import MAX_LINE, SHELL_NAMES, Interpreter, Shell, clip
+from decnet.services.ssh.system import System, persona_family
 from decnet.services.ssh.terminal import Action, Echo, EndOfFile, Interrupt, Line, LineEditor, Redraw
+from decnet.services.ssh.winshell import WindowsShell
 
 log = logging.getLogger("decnet.services.ssh")
 
@@ -124,7 +126,7 @@ class ShellSession(asyncssh.SSHServerSession[bytes]):
         self._splitter = _LineSplitter()
         self._task: asyncio.Task[None] | None = None
         self._running: asyncio.Task[int] | None = None
-        self.shell: Shell | None = None
+        self.shell: Interpreter | None = None
 
     # ------------------------------------------------------------------ asyncssh callbacks
 
@@ -284,8 +286,30 @@ class ShellSession(asyncssh.SSHServerSession[bytes]):
 
     # ------------------------------------------------------------------ running
 
-    def _make_shell(self, interactive: bool) -> Shell:
+    def _make_shell(self, interactive: bool) -> Interpreter:
         system = System(self._persona, self._usernames)
+        read_secret = self._read_secret if self._pty else None
+        if system.family == "windows":
+            return WindowsShell(
+                system,
+                self._login,
+                src_ip=self._src_ip,
+                src_port=self._src_port,
+                interactive=interactive,
+                emit=self._emit,
+                width=self._width,
+                last_login=self._last_login,
+            )
+        if system.family == "cisco":
+            return CiscoShell(
+                system,
+                self._login,
+                src_ip=self._src_ip,
+                interactive=interactive,
+                emit=self._emit,
+                read_secret=read_secret,
+                width=self._width,
+            )
         return Shell(
             system,
             FakeFS(system),
@@ -298,11 +322,11 @@ class ShellSession(asyncssh.SSHServerSession[bytes]):
             width=self._width,
             interactive=interactive,
             emit=self._emit,
-            read_secret=self._read_secret if self._pty else None,
+            read_secret=read_secret,
             last_login=self._last_login,
         )
 
-    async def _run(self, shell: Shell, line: str, exec_request: bool = False) -> int:
+    async def _run(self, shell: Interpreter, line: str, exec_request: bool = False) -> int:
         write_err = None if self._pty else self._write_stderr
         task = asyncio.get_running_loop().create_task(
             shell.run_line(line, self._write_text, write_err=write_err, exec_request=exec_request)
@@ -335,7 +359,8 @@ class ShellSession(asyncssh.SSHServerSession[bytes]):
         status = 0
         try:
             command = self._command
-            if command is not None and not self._is_shell(command):
+            posix = persona_family(self._persona) not in {"windows", "cisco"}
+            if command is not None and not (posix and self._is_shell(command)):
                 status = await self._exec(command)
             else:
                 status = await self._interactive(command)

@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from decnet.services.ssh.fakefs import FakeFS, FSError
 from decnet.services.ssh.parse import (
@@ -28,7 +29,7 @@ from decnet.services.ssh.parse import (
     Word,
     parse,
 )
-from decnet.services.ssh.system import Account, System
+from decnet.services.ssh.system import Account, System, unavailable
 
 Writer = Callable[[str], Awaitable[None]]
 EmitFn = Callable[[str, dict[str, str]], None]
@@ -68,7 +69,31 @@ _ALIASES: dict[str, dict[str, str]] = {
         "egrep": "egrep --color=auto",
     },
     "arch": {"ls": "ls --color=auto", "grep": "grep --color=auto"},
+    "freebsd": {"h": "fc -l", "j": "jobs", "ll": "ls -laFo", "l": "ls -l", "g": "egrep -i"},
 }
+
+_FREEBSD_MOTD = """FreeBSD {version}
+
+Welcome to FreeBSD!
+
+Release Notes, Errata: https://www.FreeBSD.org/releases/
+Security Advisories:   https://www.FreeBSD.org/security/
+FreeBSD Handbook:      https://www.FreeBSD.org/handbook/
+FreeBSD FAQ:           https://www.FreeBSD.org/faq/
+Questions List:        https://www.FreeBSD.org/lists/questions/
+FreeBSD Forums:        https://forums.FreeBSD.org/
+
+Documents installed with the system are in the /usr/local/share/doc/freebsd/
+directory, or can be installed later with:  pkg install en-freebsd-doc
+For other languages, replace "en" with a language code like de or fr.
+
+Show the version of FreeBSD installed:  freebsd-version ; uname -a
+Please include that output and any error messages when posting questions.
+Introduction to manual pages:  man man
+FreeBSD directory layout:      man hier
+
+To change this login announcement, see motd(5).
+"""
 
 #: Names that start a shell (``bash -c``, ``sh script``, ``curl ... | sh``).
 SHELL_NAMES = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox sh"})
@@ -117,6 +142,34 @@ def arithmetic(expr: str, env: Mapping[str, str]) -> str:
         return str(value(ast.parse(text.replace("/", "//") if "//" not in text else text, mode="eval").body))
     except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
         return "0"
+
+
+class Interpreter(Protocol):
+    """What a session needs from a shell (Linux-like, Windows cmd.exe or Cisco IOS)."""
+
+    history: list[str]
+    exited: bool
+    exit_status: int
+    status: int
+    dropped: bool
+    width: int
+    cwd: str
+
+    def prompt(self) -> str: ...
+
+    def banner(self) -> str: ...
+
+    def emit(self, event_type: str, fields: dict[str, str]) -> None: ...
+
+    async def run_line(
+        self,
+        line: str,
+        write: Writer,
+        *,
+        write_err: Writer | None = None,
+        exec_request: bool = False,
+        source: str = "",
+    ) -> int: ...
 
 
 class Output:
@@ -224,7 +277,10 @@ class Shell:
         self.emit_fn = emit
         self.read_secret = read_secret
         self.last_login = last_login
-        self.flavour = {"alpine": "ash", "kali": "zsh"}.get(system.family, "bash")
+        self.flavour = {"alpine": "ash", "kali": "zsh", "freebsd": "sh", "busybox": "sh"}.get(
+            system.family, "bash"
+        )
+        self.missing = unavailable(system.family)
         self.history: list[str] = []
         self.status = 0
         self.exited = False
@@ -253,6 +309,10 @@ class Shell:
 
     def _path(self, account: Account) -> str:
         family = self.system.family
+        if family == "freebsd":
+            return f"/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin:{account.home}/bin"
+        if family == "busybox":
+            return "/usr/sbin:/usr/bin:/sbin:/bin"
         if family == "rhel":
             base = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
             return f"{account.home}/.local/bin:{account.home}/bin:{base}"
@@ -274,7 +334,7 @@ class Shell:
             "PWD": self.cwd,
             "LOGNAME": user.name,
             "HOME": user.home,
-            "LANG": "C.UTF-8" if self.system.family != "rhel" else "en_US.UTF-8",
+            "LANG": "en_US.UTF-8" if self.system.family == "rhel" else "C.UTF-8",
             "TERM": self.term,
             "USER": user.name,
             "SHLVL": "1",
@@ -286,7 +346,11 @@ class Shell:
         }
         if self.tty != "?":
             self.env["SSH_TTY"] = f"/dev/{self.tty}"
-        if self.system.family != "alpine":
+        if self.system.family in {"freebsd", "busybox"}:
+            del self.env["LANG"], self.env["MAIL"]
+            if self.system.family == "freebsd":
+                self.env.update(BLOCKSIZE="K", PAGER="less", EDITOR="vi", ENV=f"{user.home}/.shrc")
+        elif self.system.family != "alpine":
             self.env["XDG_SESSION_ID"] = str(self.system.pid_base // 10 + 3)
             self.env["XDG_RUNTIME_DIR"] = f"/run/user/{user.uid}"
 
@@ -356,6 +420,10 @@ class Shell:
             return f"[{user.name}@{host} {self.display_path(self.cwd, basename_only=True)}]{sym} "
         if family == "alpine":
             return f"{host}:{self.display_path(self.cwd)}{sym} "
+        if family == "freebsd":
+            return f"{user.name}@{host}:{self.display_path(self.cwd)} {sym} "
+        if family == "busybox":
+            return f"{user.name}@{host}:{self.display_path(self.cwd)}{sym} "
         if family == "kali":
             return f"┌──({user.name}㉿{host})-[{self.display_path(self.cwd)}]\n└─{sym} "
         where = self.display_path(self.cwd)
@@ -365,14 +433,14 @@ class Shell:
 
     def shell_name(self) -> str:
         """Name used in the shell's own error messages."""
-        name = {"ash": "ash", "zsh": "zsh"}.get(self.flavour, "bash")
+        name = {"ash": "ash", "zsh": "zsh", "sh": "sh"}.get(self.flavour, "bash")
         return f"-{name}" if self.interactive else name
 
     def not_found(self, name: str) -> str:
         """The 'command not found' message of this shell."""
         if self.flavour == "zsh":
             return f"zsh: command not found: {name}\n"
-        if self.flavour == "ash":
+        if self.flavour in {"ash", "sh"}:
             return f"{self.shell_name()}: {name}: not found\n"
         if not self.interactive and self.system.family != "rhel" and self.system.persona.distro != "ubuntu20":
             return f"bash: line 1: {name}: command not found\n"
@@ -732,7 +800,7 @@ class Shell:
             return await self.run_argv(argv[1:], out, err, depth, stdin)
         if name in {"for", "case", "function", "select"}:
             return 0
-        command = self.commands.get(name)
+        command = self.commands.get(name) if name not in self.missing else None
         if command is None:
             await err.write(self.not_found(name))
             return 127
@@ -755,7 +823,7 @@ class Shell:
             await err.write(f"{prefix}: {path}: Permission denied\n")
             return 126
         base = posixpath.basename(path)
-        if node.content is None and base in self.commands:
+        if node.content is None and base in self.commands and base not in self.missing:
             return await self.commands[base](Invocation(self, base, argv[1:], stdin, out, err, depth))
         text = node.text()
         if text.startswith("\x7fELF") or "\x00" in text[:512]:
@@ -816,6 +884,14 @@ class Shell:
             )
         elif family == "rhel" and not persona.distro.startswith("centos"):
             parts.append("Activate the web console with: systemctl enable --now cockpit.socket\n\n")
+        elif family == "busybox":
+            version = persona.version_of("busybox", "1.31.1")
+            return f"\n\nBusyBox v{version} () built-in shell (ash)\n\n"
+        elif family == "freebsd":
+            when, source = self.last_login or (system.last_login_at, system.last_login_from)
+            return f"Last login: {when:%a %b %e %H:%M:%S %Y} from {source}\n" + _FREEBSD_MOTD.format(
+                version=f"{persona.kernel} GENERIC"
+            )
         if family != "alpine":
             when, source = self.last_login or (system.last_login_at, system.last_login_from)
             parts.append(f"Last login: {when:%a %b %e %H:%M:%S %Y} from {source}\n")

@@ -201,6 +201,13 @@ def _login_rows(inv: Invocation) -> list[tuple[str, str, str, str]]:
 async def cmd_w(inv: Invocation) -> int:
     opts, _ = getopt(inv.args)
     lines = []
+    if inv.system.family == "freebsd":
+        if "h" not in opts:
+            lines += [inv.system.uptime_text(users=1), "USER       TTY      FROM    LOGIN@  IDLE WHAT"]
+        for user, tty, src, when in _login_rows(inv):
+            lines.append(f"{user[:10]:<10} {tty.removeprefix('pts/'):<8} {src[:16]:<7} {when:>6}     - w")
+        await inv.out.write("\n".join(lines) + "\n")
+        return 0
     if "h" not in opts:
         lines.append(inv.system.uptime_text(users=1))
         lines.append("USER     TTY      FROM             LOGIN@   IDLE   JCPU   PCPU WHAT")
@@ -354,6 +361,39 @@ async def cmd_df(inv: Invocation) -> int:
     opts, _ = getopt(inv.args, takes_value="tx")
     human_sizes = "h" in opts or "H" in opts
     show_type = "T" in opts
+    family = inv.system.family
+    if family in {"freebsd", "busybox"}:
+        if family == "freebsd":
+            header = [
+                "Filesystem",
+                "Size" if human_sizes else "1K-blocks",
+                "Used",
+                "Avail",
+                "Capacity",
+                "Mounted on",
+            ]
+        else:
+            header = [
+                "Filesystem",
+                "Size" if human_sizes else "1K-blocks",
+                "Used",
+                "Available",
+                "Use%",
+                "Mounted on",
+            ]
+        rows = [header]
+        for device, _fstype, size, used, mount in inv.system.filesystems():
+            pct = f"{round(100 * used / max(1, size))}%"
+            cells = [human(v * 1024) if human_sizes else str(v) for v in (size, used, max(0, size - used))]
+            rows.append([device, *cells, pct, mount])
+        first = max(20 if family == "busybox" else 18, *(len(r[0]) for r in rows))
+        widths = [max(len(r[i]) for r in rows) + 1 for i in range(1, 5)]
+        out = [
+            r[0].ljust(first) + "".join(c.rjust(w) for c, w in zip(r[1:5], widths, strict=True)) + "  " + r[5]
+            for r in rows
+        ]
+        await inv.out.write("\n".join(out) + "\n")
+        return 0
     header = [
         "Filesystem",
         *(["Type"] if show_type else []),
@@ -460,6 +500,30 @@ async def cmd_ps(inv: Invocation) -> int:
     ps_pid = me.pid + 7
     ps_name = "ps " + args if args else "ps"
     width = inv.shell.width if not inv.out.captured and inv.shell.interactive and "w" not in args else 100_000
+    family = inv.system.family
+    if family == "busybox":
+        lines = ["  PID USER       VSZ STAT COMMAND"]
+        for proc in [*procs, Proc(ps_pid, me.pid, inv.user.name, ps_name, 1536, 640, "R", me.tty)]:
+            lines.append(
+                f"{proc.pid:>5} {proc.user[:8]:<8} {proc.vsz // 8:>5} {proc.stat[:1]:<4} {proc.command}"
+            )
+        await inv.out.write("\n".join(line[:width] for line in lines) + "\n")
+        return 0
+    if family == "freebsd":
+        lines = ["USER   PID %CPU %MEM   VSZ  RSS TT  STAT STARTED    TIME COMMAND"]
+        for proc in [
+            *procs,
+            Proc(ps_pid, me.pid, inv.user.name, ps_name, 13572, 2808, "R+", me.tty, inv.system.now()),
+        ]:
+            tt = proc.tty.removeprefix("pts/") if proc.tty != "?" else "-"
+            mem = 100.0 * proc.rss / mem_total
+            lines.append(
+                f"{proc.user[:6]:<6} {proc.pid:>4} {0.0:>4.1f} {mem:>4.1f} {proc.vsz:>5} {proc.rss:>4} "
+                f"{tt:<3} {proc.stat:<4} {_start(inv, proc):>7} {proc.cpu_time_s // 60:>4}:"
+                f"{proc.cpu_time_s % 60:02d}.00 {proc.command}"
+            )
+        await inv.out.write("\n".join(line[:width] for line in lines) + "\n")
+        return 0
     if ("a" in args and "u" in args and "x" in args) or args in {"aux", "-aux", "auxf", "auxww"}:
         lines = ["USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND"]
         for proc in [
@@ -605,6 +669,47 @@ async def cmd_ifconfig(inv: Invocation) -> int:
     system = inv.system
     iface = system.interface()
     rx_p, rx_b, tx_p, tx_b = system.traffic()
+    mac = system.persona.mac.lower()
+    if system.family == "freebsd":
+        await inv.out.write(
+            "em0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500\n"
+            "\toptions=4e504bb<RXCSUM,TXCSUM,VLAN_MTU,VLAN_HWTAGGING,JUMBO_MTU,VLAN_HWCSUM,LRO,VLAN_HWFILTER,"
+            "VLAN_HWTSO,RXCSUM_IPV6,TXCSUM_IPV6,HWSTATS,MEXTPG>\n"
+            f"\tether {mac}\n\tinet {iface.ip} netmask 0x{int(iface.netmask):08x} broadcast "
+            f"{iface.network.broadcast_address}\n"
+            f"\tinet6 {system.link_local()}%em0 prefixlen 64 scopeid 0x1\n"
+            "\tmedia: Ethernet autoselect (1000baseT <full-duplex>)\n\tstatus: active\n"
+            "\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n"
+            "lo0: flags=1008049<UP,LOOPBACK,RUNNING,MULTICAST,LOWER_UP> metric 0 mtu 16384\n"
+            "\toptions=680003<RXCSUM,TXCSUM,LINKSTATE,RXCSUM_IPV6,TXCSUM_IPV6>\n"
+            "\tinet 127.0.0.1 netmask 0xff000000\n\tinet6 ::1 prefixlen 128\n"
+            "\tinet6 fe80::1%lo0 prefixlen 64 scopeid 0x2\n\tgroups: lo\n"
+            "\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>\n"
+        )
+        return 0
+    if system.busybox:
+
+        def mib(value: int) -> str:
+            return human(value, suffix="iB").replace("KiB", "KiB")
+
+        await inv.out.write(
+            f"eth0      Link encap:Ethernet  HWaddr {mac.upper()}  \n"
+            f"          inet addr:{iface.ip}  Bcast:{iface.network.broadcast_address}  Mask:{iface.netmask}\n"
+            f"          inet6 addr: {system.link_local()}/64 Scope:Link\n"
+            "          UP BROADCAST RUNNING MULTICAST  MTU:1500  Metric:1\n"
+            f"          RX packets:{rx_p} errors:0 dropped:0 overruns:0 frame:0\n"
+            f"          TX packets:{tx_p} errors:0 dropped:0 overruns:0 carrier:0\n"
+            "          collisions:0 txqueuelen:1000 \n"
+            f"          RX bytes:{rx_b} ({mib(rx_b)})  TX bytes:{tx_b} ({mib(tx_b)})\n\n"
+            "lo        Link encap:Local Loopback  \n          inet addr:127.0.0.1  Mask:255.0.0.0\n"
+            "          inet6 addr: ::1/128 Scope:Host\n          UP LOOPBACK RUNNING  MTU:65536  Metric:1\n"
+            f"          RX packets:{rx_p // 97} errors:0 dropped:0 overruns:0 frame:0\n"
+            f"          TX packets:{rx_p // 97} errors:0 dropped:0 overruns:0 carrier:0\n"
+            "          collisions:0 txqueuelen:1000 \n"
+            f"          RX bytes:{rx_b // 130} ({mib(rx_b // 130)})  TX bytes:{rx_b // 130} "
+            f"({mib(rx_b // 130)})\n\n"
+        )
+        return 0
     mask = iface.netmask
     broadcast = iface.network.broadcast_address if iface.version == 4 else ""
 
@@ -676,4 +781,61 @@ async def cmd_netstat(inv: Invocation) -> int:
         )
         lines.append("tcp6       0      0 :::22                   :::*                    LISTEN")
     await inv.out.write("\n".join(lines) + "\n")
+    return 0
+
+
+# ---------------------------------------------------------------------- FreeBSD
+
+
+@command("sysctl")
+async def cmd_sysctl(inv: Invocation) -> int:
+    system = inv.system
+    persona = system.persona
+    if system.family != "freebsd":
+        return 0
+    mem = persona.mem_total_kb * 1024
+    boot = int(persona.booted_at.timestamp())
+    values = {
+        "hw.model": persona.cpu_model,
+        "hw.ncpu": str(persona.cpu_count),
+        "hw.physmem": str(mem),
+        "hw.realmem": str(mem + 16 * 1024 * 1024),
+        "hw.machine": persona.arch,
+        "hw.machine_arch": persona.arch,
+        "kern.hostname": persona.hostname,
+        "kern.ostype": "FreeBSD",
+        "kern.osrelease": persona.kernel,
+        "kern.version": f"FreeBSD {persona.kernel} GENERIC",
+        "kern.boottime": f"{{ sec = {boot}, usec = 0 }} {persona.booted_at:%a %b %e %H:%M:%S %Y}",
+        "vm.loadavg": "{ " + " ".join(f"{v:.2f}" for v in system.loadavg()) + " }",
+    }
+    opts, names = getopt(inv.args)
+    if "a" in opts or not names:
+        names = list(values)
+    status = 0
+    for name in names:
+        if name not in values:
+            await inv.err.write(f"sysctl: unknown oid '{name}'\n")
+            status = 1
+            continue
+        await inv.out.write((values[name] if "n" in opts else f"{name}: {values[name]}") + "\n")
+    return status
+
+
+@command("freebsd-version")
+async def cmd_freebsd_version(inv: Invocation) -> int:
+    kernel = inv.system.persona.kernel
+    await inv.out.write(kernel + "\n")  # userland, kernel (-k) and running (-r) versions agree
+    return 0
+
+
+@command("sockstat")
+async def cmd_sockstat(inv: Invocation) -> int:
+    shell = inv.shell
+    ip = str(inv.system.interface().ip)
+    await inv.out.write(
+        "USER     COMMAND    PID   FD  PROTO  LOCAL ADDRESS         FOREIGN ADDRESS      \n"
+        f"root     sshd       {shell.pid - 2:<5} 4   tcp4   {ip}:22{'':<7} {shell.src_ip}:{shell.src_port}\n"
+        f"root     sshd       {inv.system.pid_base + 40:<5} 4   tcp4   *:22                  *:*\n"
+    )
     return 0

@@ -44,6 +44,185 @@ def distro_family(distro: str) -> str:
     return "debian"
 
 
+#: OS family -> shell family for the personas that are not Linux distributions.
+_OS_FAMILIES = {"bsd": "freebsd", "embedded": "busybox", "windows": "windows", "cisco": "cisco"}
+#: Families whose userland is BusyBox.
+BUSYBOX_FAMILIES = frozenset({"alpine", "busybox"})
+
+
+def persona_family(persona: Persona) -> str:
+    """The shell family of a persona: its distro's for Linux, else ``freebsd``/``busybox``/..."""
+    return _OS_FAMILIES.get(persona.os_family) or distro_family(persona.distro)
+
+
+_LINUX_ONLY = frozenset(
+    {
+        "ip",
+        "free",
+        "lscpu",
+        "lsb_release",
+        "systemctl",
+        "hostnamectl",
+        "lsblk",
+        "ss",
+        "apt",
+        "apt-get",
+        "dpkg",
+        "yum",
+        "dnf",
+        "rpm",
+        "apk",
+        "pacman",
+        "snap",
+        "useradd",
+        "userdel",
+        "usermod",
+        "groupadd",
+        "chpasswd",
+        "nproc",
+        "getconf",
+        "busybox",
+        "ftpget",
+        "ftpput",
+        "base64",
+        "tac",
+        "arch",
+        "ldconfig",
+        "modprobe",
+        "agetty",
+        "iptables",
+        "ip6tables",
+        "ufw",
+        "nft",
+        "firewall-cmd",
+        "mkfs",
+        "blkid",
+        "fdisk",
+    }
+)
+#: Commands a family does not have (on top of other families' own tools).
+_UNAVAILABLE: dict[str, frozenset[str]] = {
+    "freebsd": _LINUX_ONLY
+    | {
+        "wget",
+        "curl",
+        "bash",
+        "zsh",
+        "python3",
+        "python",
+        "perl",
+        "git",
+        "nano",
+        "vim",
+        "sudo",
+        "lastb",
+        "sha256sum",
+        "md5sum",
+        "sha1sum",
+        "sha512sum",
+        "install",
+        "shred",
+        "vim.tiny",
+    },
+    "busybox": frozenset(
+        {
+            "lscpu",
+            "lsb_release",
+            "systemctl",
+            "hostnamectl",
+            "lsblk",
+            "ss",
+            "apt",
+            "apt-get",
+            "dpkg",
+            "yum",
+            "dnf",
+            "rpm",
+            "apk",
+            "pacman",
+            "snap",
+            "python3",
+            "python",
+            "perl",
+            "git",
+            "bash",
+            "zsh",
+            "sudo",
+            "curl",
+            "file",
+            "nano",
+            "vim",
+            "useradd",
+            "usermod",
+            "userdel",
+            "groupadd",
+            "chpasswd",
+            "lastb",
+            "last",
+            "nproc",
+            "getconf",
+            "ftp",
+            "scp",
+            "sftp",
+            "ssh",
+            "rsync",
+            "ncat",
+            "socat",
+            "gawk",
+            "mawk",
+            "sha512sum",
+            "tac",
+            "systemd",
+            "ufw",
+            "firewall-cmd",
+            "nft",
+            "w",
+            "who",
+            "users",
+            "pkill",
+        }
+    ),
+    "alpine": frozenset(
+        {
+            "lsb_release",
+            "systemctl",
+            "hostnamectl",
+            "apt",
+            "apt-get",
+            "dpkg",
+            "yum",
+            "dnf",
+            "rpm",
+            "pacman",
+            "snap",
+            "python3",
+            "python",
+            "perl",
+            "git",
+            "bash",
+            "zsh",
+            "sudo",
+            "curl",
+            "file",
+            "nano",
+            "vim",
+            "lastb",
+            "useradd",
+            "usermod",
+            "userdel",
+            "groupadd",
+        }
+    ),
+}
+_FREEBSD_ONLY = frozenset({"fetch", "freebsd-version", "pkg", "sockstat", "sysrc", "pw", "csh", "tcsh"})
+
+
+def unavailable(family: str) -> frozenset[str]:
+    """Commands the fake shell of ``family`` answers with 'not found'."""
+    missing = _UNAVAILABLE.get(family, frozenset())
+    return missing if family == "freebsd" else missing | _FREEBSD_ONLY
+
+
 def seeded(persona: Persona, label: str) -> random.Random:
     """A random generator fixed by the persona seed and ``label``."""
     digest = hashlib.sha256(persona.seed + b"\x00ssh\x00" + label.encode()).digest()
@@ -167,6 +346,36 @@ _SYSTEM_ACCOUNTS: dict[str, tuple[tuple[str, int, int, str, str, str], ...]] = {
         ("guest", 405, 100, "guest", "/dev/null", "/sbin/nologin"),
         ("nobody", 65534, 65534, "nobody", "/", "/sbin/nologin"),
     ),
+    "freebsd": (
+        ("toor", 0, 0, "Bourne-again Superuser", "/root", ""),
+        ("daemon", 1, 1, "Owner of many system processes", "/root", "/usr/sbin/nologin"),
+        ("operator", 2, 5, "System &", "/", "/usr/sbin/nologin"),
+        ("bin", 3, 7, "Binaries Commands and Source", "/", "/usr/sbin/nologin"),
+        ("tty", 4, 65533, "Tty Sandbox", "/", "/usr/sbin/nologin"),
+        ("kmem", 5, 65533, "KMem Sandbox", "/", "/usr/sbin/nologin"),
+        ("games", 7, 13, "Games pseudo-user", "/", "/usr/sbin/nologin"),
+        ("news", 8, 8, "News Subsystem", "/", "/usr/sbin/nologin"),
+        ("man", 9, 9, "Mister Man Pages", "/usr/share/man", "/usr/sbin/nologin"),
+        ("sshd", 22, 22, "Secure Shell Daemon", "/var/empty", "/usr/sbin/nologin"),
+        ("smmsp", 25, 25, "Sendmail Submission User", "/var/spool/clientmqueue", "/usr/sbin/nologin"),
+        ("mailnull", 26, 26, "Sendmail Default User", "/var/spool/mqueue", "/usr/sbin/nologin"),
+        ("bind", 53, 53, "Bind Sandbox", "/", "/usr/sbin/nologin"),
+        ("unbound", 59, 59, "Unbound DNS Resolver", "/var/unbound", "/usr/sbin/nologin"),
+        ("proxy", 62, 62, "Packet Filter pseudo-user", "/nonexistent", "/usr/sbin/nologin"),
+        ("_pflogd", 64, 64, "pflogd privsep user", "/var/empty", "/usr/sbin/nologin"),
+        ("_dhcp", 65, 65, "dhcp programs", "/var/empty", "/usr/sbin/nologin"),
+        ("uucp", 66, 66, "UUCP pseudo-user", "/var/spool/uucppublic", "/usr/local/libexec/uucp/uucico"),
+        ("pop", 68, 6, "Post Office Owner", "/nonexistent", "/usr/sbin/nologin"),
+        ("www", 80, 80, "World Wide Web Owner", "/nonexistent", "/usr/sbin/nologin"),
+        ("ntpd", 123, 123, "NTP Daemon", "/var/db/ntp", "/usr/sbin/nologin"),
+        ("nobody", 65534, 65534, "Unprivileged user", "/nonexistent", "/usr/sbin/nologin"),
+    ),
+    "busybox": (
+        ("daemon", 1, 1, "daemon", "/var", "/bin/false"),
+        ("ftp", 55, 55, "ftp", "/home/ftp", "/bin/false"),
+        ("network", 101, 101, "network", "/var", "/bin/false"),
+        ("nobody", 65534, 65534, "nobody", "/var", "/bin/false"),
+    ),
     "arch": (
         ("bin", 1, 1, "", "/", "/usr/bin/nologin"),
         ("daemon", 2, 2, "", "/", "/usr/bin/nologin"),
@@ -210,6 +419,7 @@ _ADMIN_GROUPS = {
     "rhel": ((10, "wheel"),),
     "alpine": ((10, "wheel"),),
     "arch": ((998, "wheel"),),
+    "freebsd": ((0, "wheel"),),
 }
 
 _ROOT_GROUPS = {
@@ -227,6 +437,7 @@ _ROOT_GROUPS = {
         (27, "video"),
     ),
     "rhel": ((0, "root"),),
+    "freebsd": ((0, "wheel"), (5, "operator")),
 }
 
 _CODENAMES = {
@@ -246,7 +457,8 @@ class System:
 
     def __init__(self, persona: Persona, usernames: Sequence[str]) -> None:
         self.persona = persona
-        self.family = distro_family(persona.distro)
+        self.family = persona_family(persona)
+        self.busybox = self.family in BUSYBOX_FAMILIES
         self.short_hostname = persona.hostname.split(".", 1)[0]
         self.accounts = self._accounts(usernames)
         rng = seeded(persona, "system")
@@ -267,16 +479,19 @@ class System:
 
     def _accounts(self, usernames: Sequence[str]) -> dict[str, Account]:
         family = self.family
-        shell = {"alpine": "/bin/ash", "kali": "/usr/bin/zsh", "arch": "/usr/bin/bash"}.get(
-            family, "/bin/bash"
-        )
+        shell = {
+            "alpine": "/bin/ash",
+            "kali": "/usr/bin/zsh",
+            "arch": "/usr/bin/bash",
+            "freebsd": "/bin/sh",
+            "busybox": "/bin/sh",
+        }.get(family, "/bin/bash")
         root_groups = _ROOT_GROUPS.get(family, ((0, "root"),))
-        accounts: dict[str, Account] = {
-            "root": Account("root", 0, 0, "" if family == "arch" else "root", "/root", shell, root_groups)
-        }
+        gecos = {"arch": "", "freebsd": "Charlie &"}.get(family, "root")
+        accounts: dict[str, Account] = {"root": Account("root", 0, 0, gecos, "/root", shell, root_groups)}
         system_key = "debian" if family in {"ubuntu", "debian", "kali"} else family
-        for name, uid, gid, gecos, home, login_shell in _SYSTEM_ACCOUNTS[system_key]:
-            accounts[name] = Account(name, uid, gid, gecos, home, login_shell, ((gid, name),))
+        for name, uid, gid, gecos, home, login_shell in _SYSTEM_ACCOUNTS.get(system_key, ()):
+            accounts[name] = Account(name, uid, gid, gecos, home, login_shell or shell, ((gid, name),))
         if family == "ubuntu":
             for name, uid, gid, gecos, home, login_shell in _SYSTEM_ACCOUNTS["ubuntu_extra"]:
                 accounts[name] = Account(name, uid, gid, gecos, home, login_shell, ((gid, name),))
@@ -335,6 +550,18 @@ class System:
         pretty = self.persona.distro_name
         distro = self.persona.distro
         family = self.family
+        if family == "busybox":
+            return ""
+        if family == "freebsd":
+            version = (
+                self.persona.kernel.split("-p", 1)[0] if "-p" in self.persona.kernel else pretty.split()[-1]
+            )
+            version_id = _version_in(version, "14.1")
+            return (
+                f'NAME=FreeBSD\nVERSION="{version}"\nVERSION_ID="{version_id}"\nID=freebsd\nANSI_COLOR="0;31"\n'
+                f'PRETTY_NAME="{pretty}"\nCPE_NAME="cpe:/o:freebsd:freebsd:{version_id}"\n'
+                'HOME_URL="https://FreeBSD.org/"\nBUG_REPORT_URL="https://bugs.FreeBSD.org/"\n'
+            )
         if family == "ubuntu":
             codename, long_name, version_id = _CODENAMES.get(distro, ("jammy", "Jammy Jellyfish", "22.04"))
             version_id = _version_in(pretty, version_id)
@@ -420,6 +647,8 @@ class System:
 
     def issue(self) -> str:
         """/etc/issue."""
+        if self.family in {"freebsd", "busybox"}:
+            return ""
         if self.family == "alpine":
             return f"Welcome to {self.persona.distro_name}\nKernel \\r on an \\m (\\l)\n\n"
         if self.family == "rhel":
@@ -430,6 +659,10 @@ class System:
         """`uname -v`, e.g. ``#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023``."""
         when = self.kernel_build_date
         kernel = self.persona.kernel
+        if self.family == "freebsd":
+            return f"FreeBSD {kernel} GENERIC"
+        if self.family == "busybox":
+            return f"#1 SMP PREEMPT {when:%a %b %d %H:%M:%S} UTC {when:%Y}"
         if self.family == "ubuntu":
             abi = re.search(r"-(\d+)-", kernel)
             build = int(abi.group(1)) + self.kernel_build_no % 12 + 1 if abi else 90 + self.kernel_build_no
@@ -450,6 +683,19 @@ class System:
     def uname(self, flags: str) -> str:
         """`uname` for the flags in ``flags`` (``a`` = all)."""
         arch = self.persona.arch
+        if self.family == "freebsd":
+            bsd = [
+                ("s", "FreeBSD"),
+                ("n", self.persona.hostname),
+                ("r", self.persona.kernel),
+                ("v", self.kernel_version_string()),
+                ("m", arch),
+                ("p", arch),
+                ("i", "GENERIC"),
+                ("o", "FreeBSD"),
+            ]
+            chosen = [value for key, value in bsd if key in flags or ("a" in flags and key in "snrvm")]
+            return " ".join(chosen) if chosen else "FreeBSD"
         full_platform = self.family in {"ubuntu", "rhel"}
         os_name = "Linux" if self.family == "alpine" else "GNU/Linux"
         fields = [
@@ -476,7 +722,7 @@ class System:
             "rhel": "gcc (GCC) 11.4.1 20230605 (Red Hat 11.4.1-2), GNU ld version 2.35.2-42.el9",
             "alpine": "gcc (Alpine 13.2.1_git20231014) 13.2.1 20231014, GNU ld (GNU Binutils) 2.41",
             "arch": "gcc (GCC) 13.2.1 20230801, GNU ld (GNU Binutils) 2.42.0",
-        }[self.family]
+        }.get(self.family, "gcc version 7.3.0 (GCC)")
         builder = {
             "ubuntu": "buildd@lcy02-amd64-045",
             "debian": "debian-kernel@lists.debian.org",
@@ -484,7 +730,7 @@ class System:
             "rhel": "mockbuild@iad1-prod-build001.bld.equ.rockylinux.org",
             "alpine": "buildozer@build-3-19-x86_64",
             "arch": "linux@archlinux",
-        }[self.family]
+        }.get(self.family, "builder@buildhost")
         return (
             f"Linux version {self.persona.kernel} ({builder}) ({compiler}) {self.kernel_version_string()}\n"
         )
@@ -514,12 +760,20 @@ class System:
         days, rest = divmod(secs, 86400)
         hours, rest = divmod(rest, 3600)
         minutes = rest // 60
+        load = ", ".join(f"{value:.2f}" for value in self.loadavg())
+        if self.family == "freebsd":
+            text = f"{now.strftime('%I').lstrip('0') or '12':>2}:{now:%M}{now:%p}  up"
+            if days:
+                text += f" {days} day{'s' if days != 1 else ''},"
+            text += (
+                f" {hours:2d}:{minutes:02d}," if hours else f" {minutes} min{'s' if minutes != 1 else ''},"
+            )
+            return text + f" {users} user{'' if users == 1 else 's'}, load averages: {load}"
         text = f" {now:%H:%M:%S} up "
         if days:
             text += f"{days} day{'s' if days != 1 else ''}, "
         text += f"{hours:2d}:{minutes:02d}, " if hours else f"{minutes} min, "
         text += f"{users:2d} user{'' if users == 1 else 's'}, "
-        load = ", ".join(f"{value:.2f}" for value in self.loadavg())
         return text + f" load average: {load}"
 
     # ------------------------------------------------------------------ hardware
@@ -534,7 +788,9 @@ class System:
         free = max(1024, total - used - buffers - cached)
         shared = int(total * 0.003)
         available = free + buffers + int(cached * 0.8)
-        swap = 0 if self.family in {"ubuntu", "alpine"} and total < 4_000_000 else min(2097148, total // 2)
+        swap = (
+            0 if self.busybox or (self.family == "ubuntu" and total < 4_000_000) else min(2097148, total // 2)
+        )
         return {
             "MemTotal": total,
             "MemFree": free,
@@ -594,6 +850,31 @@ class System:
         """/proc/cpuinfo."""
         count = max(1, min(self.persona.cpu_count, 256))
         model = self.persona.cpu_model
+        if self.persona.arch.startswith("arm") and self.persona.arch not in {"arm64"}:
+            arm = (
+                "processor\t: {n}\nmodel name\t: " + model + "\nBogoMIPS\t: 38.40\n"
+                "Features\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt vfpd32 lpae\n"
+                "CPU implementer\t: 0x41\nCPU architecture: 7\nCPU variant\t: 0x0\nCPU part\t: 0xc07\n"
+                "CPU revision\t: 5\n"
+            )
+            arm_blocks = "\n".join(arm.replace("{n}", str(n)) for n in range(count))
+            return (
+                arm_blocks
+                + "\nHardware\t: Generic DT based system\nRevision\t: 0000\nSerial\t\t: 0000000000000000\n"
+            )
+        if self.persona.arch.startswith("mips"):
+            mips = (
+                "processor\t\t: {n}\ncpu model\t\t: " + model + "\nBogoMIPS\t\t: 586.13\nwait instruction"
+                "\t: yes\nmicrosecond timers\t: yes\ntlb_entries\t\t: 32\nisa\t\t\t: mips1 mips2 mips32r1 "
+                "mips32r2\nASEs implemented\t: mips16 dsp\n"
+            )
+            return (
+                "system type\t\t: "
+                + model
+                + "\n"
+                + "\n".join(mips.replace("{n}", str(n)) for n in range(count))
+                + "\n"
+            )
         if self.persona.arch in {"aarch64", "arm64"}:
             block = (
                 "processor\t: {n}\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 "
@@ -638,6 +919,23 @@ class System:
         used_kb = int(total_kb * self.disk_used_fraction)
         mem = max(65536, self.persona.mem_total_kb)
         run = mem // 10
+        if self.family == "freebsd":
+            return [
+                ("zroot/ROOT/default", "zfs", total_kb, used_kb, "/"),
+                ("devfs", "devfs", 1, 1, "/dev"),
+                ("zroot/tmp", "zfs", total_kb - used_kb + 120, 120, "/tmp"),  # noqa: S108 - shown only
+                ("zroot/usr/home", "zfs", total_kb - used_kb + 180, 180, "/usr/home"),
+                ("zroot/var/log", "zfs", total_kb - used_kb + 900, 900, "/var/log"),
+            ]
+        if self.family == "busybox":
+            flash = 14_336
+            return [
+                ("/dev/root", "squashfs", 4_352, 4_352, "/rom"),
+                ("tmpfs", "tmpfs", mem // 2, 212, "/tmp"),  # noqa: S108 - shown only
+                ("/dev/mtdblock6", "jffs2", flash, flash // 9, "/overlay"),
+                ("overlayfs:/overlay", "overlay", flash, flash // 9, "/"),
+                ("tmpfs", "tmpfs", 512, 0, "/dev"),
+            ]
         root_dev = {"rhel": "/dev/mapper/rl-root", "alpine": "/dev/sda3"}.get(self.family, "/dev/sda1")
         if self.persona.distro.startswith("centos"):
             root_dev = "/dev/mapper/centos-root"
@@ -705,8 +1003,44 @@ class System:
         rng = seeded(self.persona, "procs")
         boot = self.persona.booted_at
         family = self.family
-        shell_name = {"alpine": "-ash", "kali": "-zsh"}.get(family, "-bash")
-        if family == "alpine":
+        shell_name = {"alpine": "-ash", "kali": "-zsh", "freebsd": "-sh", "busybox": "-sh"}.get(
+            family, "-bash"
+        )
+        sshd = "sshd"
+        if family == "freebsd":
+            daemons = [
+                ("root", "[kernel]"),
+                ("root", "/sbin/init"),
+                ("root", "[KSTACK]"),
+                ("root", "[geom]"),
+                ("root", "[rand_harvestq]"),
+                ("root", "[pagedaemon]"),
+                ("root", "[vmdaemon]"),
+                ("root", "[bufdaemon]"),
+                ("root", "[syncer]"),
+                ("root", "/sbin/devd"),
+                ("root", "/usr/sbin/syslogd -s"),
+                ("ntpd", "/usr/sbin/ntpd -p /var/db/ntp/ntpd.pid -c /etc/ntp.conf -f /var/db/ntpd.drift -g"),
+                ("root", "/usr/sbin/cron -s"),
+                ("root", "sshd: /usr/sbin/sshd [listener] 0 of 10-100 startups (sshd)"),
+                ("root", "/usr/libexec/getty Pc ttyv0"),
+            ]
+        elif family == "busybox":
+            sshd = "dropbear"
+            daemons = [
+                ("root", "/sbin/init"),
+                ("root", "[kthreadd]"),
+                ("root", "[ksoftirqd/0]"),
+                ("root", "[kworker/0:0H]"),
+                ("root", "/sbin/syslogd -n"),
+                ("root", "/sbin/klogd -n"),
+                ("root", "/sbin/udhcpc -p /var/run/udhcpc.pid -s /etc/udhcpc.script -f -t 0 -i eth0"),
+                ("root", "/usr/sbin/crond -c /etc/crontabs"),
+                ("root", "/usr/sbin/dropbear -F -P /var/run/dropbear.pid -p 22 -K 300 -T 3"),
+                ("root", "/usr/sbin/httpd -p 80 -h /www"),
+                ("root", "/sbin/getty -L ttyS0 115200 vt100"),
+            ]
+        elif family == "alpine":
             daemons = [
                 ("root", "/sbin/init"),
                 ("root", "/sbin/syslogd -t -n"),
@@ -802,11 +1136,28 @@ class System:
             pid += rng.randint(1, 6) if pid < 20 else rng.randint(20, 300)
         now = self.now()
         sshd_pid = shell_pid - 2
-        procs.append(
-            Proc(sshd_pid, procs[-1].pid, "root", f"sshd: {login} [priv]", 17200, 10900, "Ss", started=now)
-        )
-        procs.append(
-            Proc(sshd_pid + 1, sshd_pid, login, f"sshd: {login}@{tty}", 17480, 6900, "S", started=now)
-        )
+        if sshd == "dropbear":
+            listener = procs[-1].pid
+            procs.append(
+                Proc(
+                    sshd_pid + 1,
+                    listener,
+                    "root",
+                    "/usr/sbin/dropbear -F -P /var/run/dropbear.pid -p 22 -K 300 -T 3",
+                    1192,
+                    780,
+                    "S",
+                    started=now,
+                )
+            )
+        else:
+            procs.append(
+                Proc(
+                    sshd_pid, procs[-1].pid, "root", f"sshd: {login} [priv]", 17200, 10900, "Ss", started=now
+                )
+            )
+            procs.append(
+                Proc(sshd_pid + 1, sshd_pid, login, f"sshd: {login}@{tty}", 17480, 6900, "S", started=now)
+            )
         procs.append(Proc(shell_pid, sshd_pid + 1, login, shell_name, 8800, 5500, "Ss", tty=tty, started=now))
         return procs
