@@ -53,10 +53,12 @@ def archetypes_command() -> None:
     stdout().print(_table("Archetypes", archetypes_rows()))
 
 
-def _engine(settings: Settings, backend: BackendName, interface: str | None) -> FleetEngine:
+def _engine(
+    settings: Settings, backend: BackendName, interface: str | None, ipvlan: bool = False
+) -> FleetEngine:
     from decnet.engine.deployer import FleetEngine
 
-    return FleetEngine(settings, backend, interface)
+    return FleetEngine(settings, backend, interface, ipvlan=ipvlan)
 
 
 def _record(settings: Settings, fleet: FleetSpec, statuses: list[DeckyStatus]) -> None:
@@ -85,6 +87,21 @@ def _record(settings: Settings, fleet: FleetSpec, statuses: list[DeckyStatus]) -
             await repo.close()
 
     asyncio.run(write())
+
+
+def _recorded(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Deckies the repository knows (any backend, any host): name -> ip, backend."""
+    from decnet.db import get_repository
+
+    async def read() -> dict[str, dict[str, Any]]:
+        repo = get_repository(settings)
+        await repo.initialize()
+        try:
+            return {d.name: {"ip": d.ip, "backend": d.backend} for d in await repo.list_deckies()}
+        finally:
+            await repo.close()
+
+    return asyncio.run(read())
 
 
 def _forget(settings: Settings, names: list[str]) -> None:
@@ -145,13 +162,22 @@ def deploy_command(
 
     if backend not in ("docker", "netns", "local"):
         fail(f"--backend: {backend!r}; expected docker, netns or local", 2)
+    existing = _recorded(settings)
+    taken_ips = sorted({d["ip"] for d in existing.values() if d["ip"]})
     if fleet_ini is None and subnet is None:
         if backend != "local":
             fail(f"--subnet is required with --backend {backend} (e.g. --subnet 192.168.50.0/24)", 2)
         subnet = LOCAL_SUBNET
     try:
         if fleet_ini is not None:
-            fleet = load_fleet_ini(fleet_ini, seed=seed, backend=backend, interface=interface)
+            fleet = load_fleet_ini(
+                fleet_ini,
+                seed=seed,
+                backend=backend,
+                interface=interface,
+                in_use=taken_ips,
+                host_addresses=[hairpin_ip] if hairpin_ip else [],
+            )
         else:
             assert subnet is not None
             fleet = plan_fleet(
@@ -171,10 +197,14 @@ def deploy_command(
                 ipvlan=ipvlan,
                 seed=seed,
                 host_addresses=[hairpin_ip] if hairpin_ip else [],
+                in_use=taken_ips,
             )
     except ConfigError as exc:
         fail(str(exc), 2)
-    engine = _engine(settings, backend, interface or fleet.interface)  # type: ignore[arg-type]
+    clashes = sorted(d.name for d in fleet.deckies if d.name in existing)
+    if clashes and not dry_run:
+        fail(f"deckies {', '.join(clashes)} already exist; tear them down first or choose other names", 2)
+    engine = _engine(settings, backend, interface or fleet.interface, fleet.ipvlan)  # type: ignore[arg-type]
     try:
         plans = engine.plan(fleet)
     except BackendError as exc:

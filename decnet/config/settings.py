@@ -157,7 +157,9 @@ class Settings(BaseSettings):
         description="GCS port of the local Ray head 'decnet up' starts (6379 is left to Redis).",
     )
     decky_host: str | None = Field(
-        None, description="This machine's name as a decky host (the decnet_host:<name> resource); default: hostname."
+        None,
+        description="This machine's name as a decky host (its decnet_host:<name> resource); "
+        "default: the hostname.",
     )
     embed_profiler: bool = Field(False, description="Place the profiler worker on the web host.")
     embed_sniffer: bool = Field(False, description="Place the sniffer worker on the web host.")

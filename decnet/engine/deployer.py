@@ -46,8 +46,11 @@ class DeckyPlan:
 class FleetEngine:
     """Deploys, tears down and reports deckies with one backend on this host."""
 
-    def __init__(self, settings: Settings, backend: BackendName, interface: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, backend: BackendName, interface: str | None = None, *, ipvlan: bool = False
+    ) -> None:
         self.settings = settings
+        self.link_kind = "ipvlan" if ipvlan else "macvlan"
         self.backend_name = backend
         self.interface = interface
         self.root = settings.data_dir / "deckies"
@@ -66,12 +69,16 @@ class FleetEngine:
                     f"the {self.backend_name} backend needs a parent interface (-i/--interface)"
                 )
             elif self.backend_name == "netns":
-                backend = NetnsBackend(self.interface, state)
+                backend = NetnsBackend(self.interface, state, link_kind=self.link_kind)
             else:
                 from decnet.engine.docker_backend import DockerBackend
 
                 backend = DockerBackend(
-                    self.interface, self.settings.data_dir / "images", PROJECT_ROOT, state
+                    self.interface,
+                    self.settings.data_dir / "images",
+                    PROJECT_ROOT,
+                    state,
+                    link_kind=self.link_kind,
                 )
             backend.check()
             self._backend = backend
@@ -126,7 +133,7 @@ class FleetEngine:
         if self.backend_name == "netns":
             return {
                 "netns": f"decnet-{name}",
-                "interface": f"eth0 (macvlan on {self.interface}, mode bridge)",
+                "interface": f"eth0 ({self.link_kind} on {self.interface})",
                 "mac": plan.network.mac,
                 "address": f"{plan.network.ip}/{plan.network.prefix_len}",
                 "gateway": plan.network.gateway,
@@ -139,7 +146,7 @@ class FleetEngine:
             return {
                 "container": f"decnet-{name}",
                 "image": decky_image(PROJECT_ROOT),
-                "network": f"decnet-{self.interface} (macvlan)",
+                "network": f"decnet-{self.interface} ({self.link_kind})",
                 "ip": plan.network.ip,
                 "mac": plan.network.mac,
                 "hostname": hostname,
@@ -183,7 +190,7 @@ class FleetEngine:
         plans = self.plan(fleet)
         net = ipaddress.IPv4Network(fleet.net)
         if self.backend_name != "local" and hairpin_ip and self.interface:
-            ensure_hairpin(self.interface, hairpin_ip, net.prefixlen)
+            ensure_hairpin(self.interface, hairpin_ip, net.prefixlen, self.link_kind)
         if self.backend_name == "docker":
             backend.ensure_network(str(net), fleet.gateway)
         out = []

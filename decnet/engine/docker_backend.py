@@ -19,6 +19,7 @@ from typing import Any
 
 from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, DeckyStatus, check_decky_name
 from decnet.engine.docker_images import OWNER_LABEL, ensure_images
+from decnet.engine.hairpin import check_link_kind
 from decnet.engine.iproute import link_exists
 from decnet.engine.processes import start_detached, stop_processes
 from decnet.fleet.spec import CustomServiceSpec
@@ -47,8 +48,10 @@ class DockerBackend:
         state_dir: Path,
         memory: str = "128m",
         pids: int = 128,
+        link_kind: str = "macvlan",
     ) -> None:
         self.parent = parent
+        self.link_kind = link_kind
         self.state_dir = state_dir
         self.cache_dir = cache_dir
         self.project_root = project_root
@@ -66,6 +69,7 @@ class DockerBackend:
         """Raise :class:`BackendUnavailable` if there is no engine, image build path or parent."""
         if not link_exists(self.parent):
             raise BackendUnavailable(f"interface {self.parent!r} does not exist (pass -i/--interface)")
+        check_link_kind(self.parent, self.link_kind)
         self._client, self.image = ensure_images(self.cache_dir, self.project_root)
 
     def _docker(self) -> Any:
@@ -92,8 +96,12 @@ class DockerBackend:
         )
         client.networks.create(
             self.network_name,
-            driver="macvlan",
-            options={"parent": self.parent, "macvlan_mode": "bridge"},
+            driver=self.link_kind,
+            options=(
+                {"parent": self.parent, "macvlan_mode": "bridge"}
+                if self.link_kind == "macvlan"
+                else {"parent": self.parent, "ipvlan_mode": "l2"}
+            ),
             ipam=docker.types.IPAMConfig(pool_configs=[pool]),
             labels={OWNER_LABEL: "1"},
         )

@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from decnet.engine.base import BackendError, BackendUnavailable, DeckyNetwork, DeckyStatus, check_decky_name
+from decnet.engine.hairpin import check_link_kind, link_args
 from decnet.engine.iproute import have_ip, ip_binary, link_exists, netns_list, netns_pids, run
 from decnet.engine.processes import start_detached, stop_processes
 
 NETNS_PREFIX = "decnet-"
-_MACVLAN = ("type", "macvlan", "mode", "bridge")
 
 
 def netns_name(decky: str) -> str:
@@ -44,8 +44,11 @@ class NetnsBackend:
 
     name = "netns"
 
-    def __init__(self, parent: str, state_dir: Path, python: str = sys.executable) -> None:
+    def __init__(
+        self, parent: str, state_dir: Path, python: str = sys.executable, link_kind: str = "macvlan"
+    ) -> None:
         self.parent = parent
+        self.link_kind = link_kind
         self.state_dir = state_dir
         self.python = python
 
@@ -62,6 +65,7 @@ class NetnsBackend:
             raise BackendUnavailable("the netns backend needs iproute2 ('ip'); apt-get install iproute2")
         if not link_exists(self.parent):
             raise BackendUnavailable(f"interface {self.parent!r} does not exist (pass -i/--interface)")
+        check_link_kind(self.parent, self.link_kind)
 
     # -- deploy / teardown ----------------------------------------------------------------
 
@@ -84,10 +88,11 @@ class NetnsBackend:
         tmp_link = _short(net.name, "dnm")
         try:
             run("ip", "netns", "add", ns)
-            run("ip", "link", "add", "link", self.parent, "name", tmp_link, *_MACVLAN)
+            run("ip", "link", "add", "link", self.parent, "name", tmp_link, *link_args(self.link_kind))
             run("ip", "link", "set", tmp_link, "netns", ns)
             run("ip", "-n", ns, "link", "set", tmp_link, "name", "eth0")
-            run("ip", "-n", ns, "link", "set", "eth0", "address", net.mac)
+            if self.link_kind == "macvlan":  # ipvlan children share the parent's MAC
+                run("ip", "-n", ns, "link", "set", "eth0", "address", net.mac)
             run("ip", "-n", ns, "addr", "add", f"{net.ip}/{net.prefix_len}", "dev", "eth0")
             run("ip", "-n", ns, "link", "set", "eth0", "up")
             run("ip", "-n", ns, "link", "set", "lo", "up")

@@ -106,3 +106,17 @@ def test_local_deploy_status_teardown(env: Path) -> None:
 def test_teardown_needs_all_or_id(env: Path) -> None:
     code, out = _run("teardown", "--backend", "local")
     assert code == 2 and "--all or --id" in out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="binding port 80 on 127.77.x needs root")
+def test_addresses_and_names_of_deployed_deckies_are_not_reused(env: Path) -> None:
+    code, out = _run("deploy", "--backend", "local", "-n", "1", "--services", "http", "--seed", SEED)
+    assert code == 0, out
+    try:
+        first_ip = json.loads(_run("status", "--backend", "local", "--json")[1])[0]["ip"]
+        code, out = _run("deploy", "--backend", "local", "-n", "1", "--services", "http", "--seed", SEED)
+        assert code == 2 and "already exist" in out
+        plan = json.loads(_run("deploy", "--backend", "local", "-n", "2", "--services", "http", "--seed", SEED, "--dry-run")[1])
+        assert first_ip not in [d["ip"] for d in plan["deckies"]]
+    finally:
+        _run("teardown", "--backend", "local", "--all")

@@ -79,6 +79,16 @@ async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
         assert form[0] == 0
         await wait_for(
             lambda: any(
+                e.event_type == "auth"
+                and e.fields.get("password") == "hunter2"
+                and e.fields.get("username") == "admin"
+                for e in sink.events.values()
+            ),
+            timeout=15,
+            what="the login form's credentials as an auth event",
+        )
+        await wait_for(
+            lambda: any(
                 e.event_type == "request" and e.decky == fleet.deckies[1].name for e in sink.events.values()
             ),
             timeout=15,
@@ -95,6 +105,22 @@ async def test_netns_fleet_serves_http_as_its_persona_and_tears_down_clean(
     links = run("ip", "-o", "link", "show").stdout
     assert "dnhp" not in links and "dnm" not in links
     assert engine.status() == []
+    assert not _runtimes_under(tmp_path), "decky runtime processes left behind"
+
+
+def _runtimes_under(path: Path) -> list[int]:
+    """PIDs of decky runtimes whose config lies under ``path``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"decnet.decky" in cmdline and any(str(path).encode() in arg for arg in cmdline):
+            found.append(int(entry.name))
+    return found
 
 
 def _ssh(password: str, user: str, ip: str, *command: str) -> subprocess.CompletedProcess[str]:

@@ -117,3 +117,14 @@ def test_bad_identity_is_refused() -> None:
         DeckyNetwork("ok", "10.0.0.1", 24, None, "00:50:56:00:00:01", {"kernel.hostname": 1})
     with pytest.raises(ValueError):
         DeckyNetwork("ok", "10.0.0.300", 24, None, "00:50:56:00:00:01")
+
+
+def test_ipvlan_needs_a_kernel_that_has_it(lan: tuple[str, int], tmp_path: Path) -> None:
+    parent, _ = lan
+    probe = run("ip", "link", "add", "link", parent, "name", "dnipvchk", "type", "ipvlan", "mode", "l2", check=False)
+    if probe.returncode == 0:
+        run("ip", "link", "del", "dnipvchk")
+        NetnsBackend(parent, tmp_path, link_kind="ipvlan").check()  # this kernel has it: no error
+        return
+    with pytest.raises(BackendUnavailable, match="drop --ipvlan"):
+        NetnsBackend(parent, tmp_path, link_kind="ipvlan").check()
