@@ -67,7 +67,7 @@ class SSHConfig(ServiceConfig):
     )
     max_connections: int = Field(256, ge=1, le=10_000, description="Open connections of this service.")
     idle_timeout: float = Field(
-        900.0, ge=0, le=86_400, description="Close a shell idle this long (0 = never)."
+        900.0, ge=0, le=86_400, description="Close a logged-in connection idle this long (0 = never)."
     )
     fetch_payloads: bool = Field(False, description="Reserved: download URLs are recorded, never fetched.")
 

@@ -73,6 +73,8 @@ class _Connection(asyncssh.SSHServer):
         self._connect_sent = False
         self._misc_events = 0
         self._watch: asyncio.Task[None] | None = None
+        self._idle: asyncio.Task[None] | None = None
+        self.activity = time.monotonic()
         self._rng = random.Random()
 
     # ------------------------------------------------------------------ events
@@ -145,8 +147,9 @@ class _Connection(asyncssh.SSHServer):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.service.connections.discard(self)
-        if self._watch is not None and not self._watch.done():
-            self._watch.cancel()
+        for task in (self._watch, self._idle):
+            if task is not None and not task.done():
+                task.cancel()
         self.emit_connect()
         reason = self.close_reason or self._reason(exc)
         fields = {"duration": f"{time.monotonic() - self.opened:.3f}", "reason": reason}
@@ -177,6 +180,25 @@ class _Connection(asyncssh.SSHServer):
     def begin_auth(self, username: str) -> bool:
         self.emit_connect()
         return True
+
+    def auth_completed(self) -> None:
+        self.activity = time.monotonic()
+        if self.service.settings.idle_timeout > 0:
+            self._idle = asyncio.get_running_loop().create_task(self._idle_watch())
+
+    async def _idle_watch(self) -> None:
+        """Drop a logged-in connection with no input or output for ``idle_timeout`` seconds."""
+        limit = self.service.settings.idle_timeout
+        while self.conn is not None:
+            await asyncio.sleep(min(limit / 4, 30.0))
+            last = max([self.activity, *(s.last_activity for s in self.sessions)])
+            if time.monotonic() - last >= limit:
+                self.abort("idle timeout")
+                return
+
+    def _session_closed(self, session: ShellSession) -> None:
+        self.sessions.discard(session)
+        self.activity = time.monotonic()
 
     def password_auth_supported(self) -> bool:
         return True
@@ -275,7 +297,7 @@ class _Connection(asyncssh.SSHServer):
             src_port=self.src_port,
             idle_timeout=self.service.settings.idle_timeout,
             last_login=self.service.last_logins.get(self.username),
-            on_close=self.sessions.discard,
+            on_close=self._session_closed,
             drop_connection=self.abort,
         )
         self.sessions.add(session)

@@ -12,6 +12,7 @@ import asyncio
 import collections
 import logging
 import shlex
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -126,6 +127,8 @@ class ShellSession(asyncssh.SSHServerSession[bytes]):
         self._splitter = _LineSplitter()
         self._task: asyncio.Task[None] | None = None
         self._running: asyncio.Task[int] | None = None
+        #: monotonic time of the last input or output (the connection's idle watchdog reads it)
+        self.last_activity = time.monotonic()
         self.shell: Interpreter | None = None
 
     # ------------------------------------------------------------------ asyncssh callbacks
@@ -178,6 +181,7 @@ class ShellSession(asyncssh.SSHServerSession[bytes]):
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
         if self._closed or datatype is not None:
             return
+        self.last_activity = time.monotonic()
         running = self._running
         if self._pty and running is not None and not running.done() and b"\x03" in data:
             data = data[data.rindex(b"\x03") + 1 :]
@@ -219,6 +223,7 @@ class ShellSession(asyncssh.SSHServerSession[bytes]):
         if self._closed or chan is None:
             raise asyncio.CancelledError
         data = text.encode("utf-8", errors="replace")
+        self.last_activity = time.monotonic()
         self._written += len(data)
         if self._written > MAX_SESSION_OUTPUT:
             raise _IdleTimeout("output budget")

@@ -408,3 +408,13 @@ async def test_two_ports(tmp_path: Any, shared_keys: Any) -> None:
             assert re.match(rb"SSH-2\.0-OpenSSH_8\.9p1", await raw_banner(port))
     finally:
         await service.stop()
+
+
+async def test_idle_logged_in_connections_are_dropped(serve: Any) -> None:
+    async with serve(idle_timeout=0.6) as (_svc, port, sink):
+        conn = await login(port)
+        chan, _session = await conn.create_session(asyncssh.SSHClientSession)  # a channel that never starts
+        await asyncio.wait_for(conn.wait_closed(), 3)
+        chan.close()
+        await asyncio.sleep(0.1)
+    assert sink.of("disconnect")[-1].fields["reason"] == "idle timeout"
