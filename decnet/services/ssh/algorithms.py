@@ -155,17 +155,11 @@ _RHEL_POLICY = AlgorithmSet(
     compression=_COMPRESSION,
 )
 
-#: Cisco IOS sshd ("SSH-2.0-Cisco-1.25").
+#: Cisco IOS 15.x sshd ("SSH-2.0-Cisco-1.25"): SHA-1 key exchange and ssh-rsa only, as on the real
+#: device (modern clients need ``-o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa``).
 _CISCO = AlgorithmSet(
-    kex=(
-        "ecdh-sha2-nistp256",
-        "ecdh-sha2-nistp384",
-        "ecdh-sha2-nistp521",
-        "diffie-hellman-group14-sha1",
-        "diffie-hellman-group-exchange-sha1",
-        "diffie-hellman-group1-sha1",
-    ),
-    host_key=("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"),
+    kex=("diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1"),
+    host_key=("ssh-rsa",),
     ciphers=("aes128-ctr", "aes192-ctr", "aes256-ctr", "aes128-cbc", "3des-cbc", "aes192-cbc", "aes256-cbc"),
     macs=("hmac-sha2-256", "hmac-sha2-512", "hmac-sha1", "hmac-sha1-96"),
     compression=("none",),

@@ -90,6 +90,8 @@ def test_algorithms_follow_the_banner() -> None:
     assert rocky.ciphers[0] == "aes256-gcm@openssh.com"
     dropbear = algorithms_for(make_persona(ssh_banner="SSH-2.0-dropbear_2022.82", distro="alpine"))
     assert dropbear.macs == ("hmac-sha1", "hmac-sha2-256")
+    cisco = algorithms_for(make_persona(ssh_banner="SSH-2.0-Cisco-1.25", os_family="cisco"))
+    assert cisco.host_key == ("ssh-rsa",) and cisco.kex[-1] == "diffie-hellman-group14-sha1"
 
 
 def test_host_keys_are_created_0600_and_reused(tmp_path: Path) -> None:
