@@ -156,7 +156,8 @@ _RHEL_POLICY = AlgorithmSet(
 )
 
 #: Cisco IOS 15.x sshd ("SSH-2.0-Cisco-1.25"): SHA-1 key exchange and ssh-rsa only, as on the real
-#: device (modern clients need ``-o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa``).
+#: device (modern clients need ``-o KexAlgorithms=+diffie-hellman-group14-sha1``
+#: ``-o HostKeyAlgorithms=+ssh-rsa``).
 _CISCO = AlgorithmSet(
     kex=("diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1"),
     host_key=("ssh-rsa",),

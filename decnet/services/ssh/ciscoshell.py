@@ -332,7 +332,6 @@ class CiscoShell:
         return 1
 
     async def _dir(self, args: list[str], out: Writer, text: str) -> int:
-        model = self.persona.version_of("model", "WS-C2960X-48FPD-L")
         image = self.persona.version_of("ios", "15.2(7)E10").replace("(", "-").replace(")", ".")
         await out(
             f"Directory of flash:/\n\n    2  -rwx        3096   Mar 1 1993 00:08:55 +00:00  multiple-fs\n"
@@ -341,7 +340,6 @@ class CiscoShell:
             f"    5  -rwx        3612   Mar 1 1993 00:08:55 +00:00  config.text\n\n"
             f"122185728 bytes total (99876352 bytes free)\n"
         )
-        del model
         return 0
 
     async def _show(self, args: list[str], out: Writer, text: str) -> int:

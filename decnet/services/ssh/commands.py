@@ -17,9 +17,9 @@ import posixpath
 import re
 from datetime import timedelta
 
-from decnet.services.ssh.cmdutil import LQ, REGISTRY, RQ, columns, command, getopt, safe_regex
+from decnet.services.ssh.cmdutil import LQ, RQ, columns, command, getopt, safe_regex
 from decnet.services.ssh.fakefs import EISDIR, FSError, Node
-from decnet.services.ssh.shell import SHELL_NAMES, Invocation, Output
+from decnet.services.ssh.shell import Invocation
 
 MAX_SLEEP_S = 30.0
 _COLOR_END = "\x1b[0m"
@@ -1671,7 +1671,3 @@ async def cmd_sh(inv: Invocation) -> int:
     if inv.stdin:
         return await shell.run_script(inv.stdin, inv.out, inv.err, inv.depth, "stdin")
     return 0
-
-
-assert SHELL_NAMES  # re-exported for the session
-__all__ = ["REGISTRY", "Output"]

@@ -51,7 +51,6 @@ class _LineSplitter:
 
     def __init__(self) -> None:
         self._partial = bytearray()
-        self._overflow = False
 
     def feed(self, data: bytes) -> list[Action]:
         actions: list[Action] = []
@@ -60,8 +59,6 @@ class _LineSplitter:
             nl = data.find(b"\n", start)
             chunk = data[start:] if nl < 0 else data[start:nl]
             room = MAX_LINE - len(self._partial)
-            if len(chunk) > room:
-                self._overflow = True
             self._partial += chunk[: max(0, room)]
             if nl < 0:
                 break
@@ -72,7 +69,6 @@ class _LineSplitter:
     def _take(self) -> str:
         text = self._partial.decode("utf-8", errors="replace").rstrip("\r")
         self._partial.clear()
-        self._overflow = False
         return text
 
     def flush(self) -> list[Action]:
