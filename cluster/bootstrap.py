@@ -11,9 +11,6 @@ import logging
 import os
 from typing import Any
 
-# Token authentication on every Ray connection DECNET makes (set before Ray reads its config).
-os.environ.setdefault("RAY_AUTH_MODE", "token")
-
 import ray
 
 from cluster.placement import NAMESPACE, actor_name, actor_options
@@ -45,6 +42,10 @@ def _actor_class(kind: str) -> Any:
         from actors.collector import CollectorActor
 
         return CollectorActor
+    if kind == "fleet_agent":
+        from actors.fleet_agent import FleetAgentActor
+
+        return FleetAgentActor
     raise KeyError(f"no actor for worker {kind!r} yet")
 
 

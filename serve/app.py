@@ -39,9 +39,12 @@ def _workers_provider(settings: Settings) -> Any:
 
 def build(settings: Settings) -> Any:
     """The Serve application (bind()) of the web app for ``settings``."""
+    from cluster.operator import AgentFleetOperator
     from decnet.web.app import create_app
 
-    fastapi_app = create_app(settings, workers_provider=_workers_provider(settings))
+    fastapi_app = create_app(
+        settings, workers_provider=_workers_provider(settings), fleet_operator=AgentFleetOperator(settings)
+    )
 
     @serve.deployment(name="web", num_replicas=1, ray_actor_options={"num_cpus": 0})
     @serve.ingress(fastapi_app)

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 STARTED_MARKER = "ray-head.started"
 
 
+def _use_token_auth() -> None:
+    """Token authentication on every Ray connection this command makes (before Ray is imported)."""
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+
+
 def decky_host(settings: Settings) -> str:
     """This machine's decky-host name."""
     return settings.decky_host or os.uname().nodename
@@ -193,12 +198,14 @@ AddressOption = Annotated[
 
 def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
     """Start (or join) the constellation and ensure every worker of this host runs. Idempotent."""
+    _use_token_auth()
     settings = load_cli_settings(ctx)
     from cluster.bootstrap import ensure_worker
 
     try:
         joined = connect_or_start(settings, address)
         ensure_worker("collector", settings, decky_host(settings))
+        ensure_worker("fleet_agent", settings, decky_host(settings))
         _ensure_first_admin(settings)  # here, so a generated password reaches this terminal
         url = ensure_web(settings)
     except (RuntimeError, ConnectionError) as exc:
@@ -210,6 +217,7 @@ def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
 
 def down_command(ctx: typer.Context, address: AddressOption = None) -> None:
     """Stop every DECNET worker; stop the local Ray head if ``decnet up`` started it."""
+    _use_token_auth()
     settings = load_cli_settings(ctx)
     from cluster.bootstrap import stop_worker
     from cluster.health import ray_actors
@@ -247,6 +255,7 @@ def collect_command(
     host: Annotated[str | None, typer.Option("--host", help="Decky host (default: this one).")] = None,
 ) -> None:
     """Ensure this host's collector runs; without --daemon, follow its counters until Ctrl-C."""
+    _use_token_auth()
     settings = load_cli_settings(ctx)
     from cluster.bootstrap import ensure_worker
 
@@ -278,6 +287,7 @@ def workers_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Health of every worker: Ray state, restarts, node, last heartbeat, lag, counters."""
+    _use_token_auth()
     settings = load_cli_settings(ctx)
     if not _join_running(settings, address):
         fail("no constellation reachable; start it with `decnet up`")
@@ -294,6 +304,7 @@ def web_command(
     daemon: Annotated[bool, typer.Option("--daemon", help="Return once the app is up.")] = False,
 ) -> None:
     """Ensure the web app (dashboard and API) runs on Ray Serve; without --daemon, wait until Ctrl-C."""
+    _use_token_auth()
     settings = load_cli_settings(ctx)
     try:
         connect_or_start(settings, address)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -61,9 +61,12 @@ def _engine(
     return FleetEngine(settings, backend, interface, ipvlan=ipvlan)
 
 
-def _record(settings: Settings, fleet: FleetSpec, statuses: list[DeckyStatus]) -> None:
-    """Desired and actual state of the deployed deckies in the repository."""
+def _record(
+    settings: Settings, fleet: FleetSpec, statuses: list[DeckyStatus], hairpin_ip: str | None
+) -> None:
+    """Desired and actual state of the deployed deckies in the repository (as its fleet agent reads them)."""
     from decnet.db import get_repository
+    from decnet.engine.reconcile import decky_record
 
     async def write() -> None:
         repo = get_repository(settings)
@@ -73,8 +76,8 @@ def _record(settings: Settings, fleet: FleetSpec, statuses: list[DeckyStatus]) -
             for spec in fleet.deckies:
                 await repo.upsert_decky(
                     spec.name,
-                    host=socket.gethostname(),
-                    spec=spec.model_dump(mode="json"),
+                    host=settings.decky_host or os.uname().nodename,
+                    spec=decky_record(spec, fleet, hairpin_ip),
                     desired_state="running",
                     ip=spec.ip,
                     mac=spec.mac,
@@ -242,9 +245,9 @@ def deploy_command(
         try:
             engine.deploy(fleet, hairpin_ip=hairpin_ip, progress=advance)
         except BackendError as exc:
-            _record(settings, fleet, statuses)
+            _record(settings, fleet, statuses, hairpin_ip)
             fail(f"{exc} ({len(statuses)} of {len(plans)} deckies up; `decnet teardown --all` removes them)")
-    _record(settings, fleet, statuses)
+    _record(settings, fleet, statuses, hairpin_ip)
     _print_status(statuses)
 
 

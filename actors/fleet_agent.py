@@ -1,0 +1,121 @@
+"""The fleet agent actor: one per decky host, reconciling desired deckies with its backends.
+
+Every few seconds (and at once when asked) it runs :func:`decnet.engine.reconcile.reconcile_host`:
+deckies recorded for its host with desired state ``running`` are deployed if they are not
+running, deckies marked ``absent`` are torn down and forgotten, actual states are written
+back. The pass is idempotent, so an agent killed mid-deploy converges on its next pass after
+Ray restarts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import ray
+
+from actors.base import HEARTBEAT_S, LoopThread, WorkerCore, start_logging, worker_settings
+from decnet.engine.reconcile import reconcile_host
+
+#: Seconds between reconcile passes when nobody asks for one.
+RECONCILE_S = 10.0
+
+
+@ray.remote
+class FleetAgentActor:
+    """The fleet of one decky host (named ``fleet_agent:<host>``)."""
+
+    def __init__(self, host: str, settings: dict[str, Any] | None = None) -> None:
+        self.host = host
+        self.settings = worker_settings(settings)
+        start_logging("fleet_agent", self.settings)
+        self.core = WorkerCore(f"fleet_agent:{host}", "fleet_agent", self.settings)
+        self.last: dict[str, Any] = {}
+        self.loop = LoopThread(f"fleet-agent-{host}")
+        self._wake: asyncio.Event | None = None
+        self._passes = 0
+        self.loop.spawn(self._run())
+
+    async def _run(self) -> None:
+        core = self.core
+        self._wake = asyncio.Event()
+        try:
+            await core.open_repository()
+            core.ready = True
+        except Exception as exc:
+            core.error = f"{type(exc).__name__}: {exc}"
+            raise
+        heartbeat = asyncio.create_task(core.heartbeat_forever())
+        try:
+            while True:
+                await self._pass()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), RECONCILE_S)
+                self._wake.clear()
+        finally:
+            heartbeat.cancel()
+
+    async def _pass(self) -> None:
+        core = self.core
+        assert core.repo is not None
+        try:
+            result = await reconcile_host(self.settings, core.repo, self.host)
+        except Exception as exc:  # a pass that fails is logged and retried on the next one
+            core.counters["errors"] = core.counters.get("errors", 0) + 1
+            core.log.exception("reconcile pass on %s failed: %s", self.host, exc)
+            return
+        counters = core.counters
+        counters["passes"] = counters.get("passes", 0) + 1
+        counters["deployed"] = counters.get("deployed", 0) + len(result.deployed)
+        counters["torn_down"] = counters.get("torn_down", 0) + len(result.torn_down)
+        counters["failed"] = counters.get("failed", 0) + len(result.failed)
+        counters["running"] = len(result.running) + len(result.deployed)
+        self.last = {
+            "at": time.time(),
+            "deployed": result.deployed,
+            "torn_down": result.torn_down,
+            "failed": result.failed,
+            "running": result.running,
+        }
+        self._passes += 1
+        await core.save()
+
+    # -- actor methods -----------------------------------------------------------------
+
+    def reconcile_now(self, timeout: float = 300.0) -> dict[str, Any]:
+        """Run a pass now and wait for it; return what it did."""
+        started = self._passes
+        if self._wake is not None:
+            self.loop.loop.call_soon_threadsafe(self._wake.set)
+        deadline = time.monotonic() + timeout
+        while self._passes <= started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return dict(self.last)
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        """Block until the agent has its repository (True) or ``timeout`` passes (False)."""
+        deadline = time.monotonic() + timeout
+        while not self.core.ready:
+            if self.core.error or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def check_health(self) -> dict[str, Any]:
+        """Raise if the agent cannot work; else its health, counters and last pass."""
+        if self.core.error:
+            raise RuntimeError(f"fleet agent {self.host}: {self.core.error}")
+        health = self.core.health()
+        health["last_pass"] = self.last
+        health["heartbeat_s"] = HEARTBEAT_S
+        return health
+
+    def pid(self) -> int:
+        """The actor's process id."""
+        return self.core.pid
+
+    def shutdown(self) -> None:
+        """Save the counters before the actor is killed (its deckies keep running)."""
+        self.loop.call(self.core.save())

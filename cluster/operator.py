@@ -1,0 +1,67 @@
+"""Deployments requested through the API, handed to the fleet agents.
+
+``AgentFleetOperator.deploy`` records each decky's desired state for a decky host (the one
+given, else round-robin over the hosts whose agents run, starting with the least loaded) and
+wakes those agents; the agents do the work and write actual states back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import ray
+
+from cluster.health import ray_actors
+from cluster.placement import actor_name
+from decnet.config import Settings
+from decnet.db import get_repository
+from decnet.engine.reconcile import decky_record
+from decnet.fleet.spec import FleetSpec
+
+
+def agent_hosts() -> list[str]:
+    """Decky hosts whose fleet agent is alive."""
+    return sorted(
+        name.split(":", 1)[1]
+        for name, info in ray_actors().items()
+        if name.startswith("fleet_agent:") and info["state"] == "ALIVE"
+    )
+
+
+class AgentFleetOperator:
+    """The web app's FleetOperator: desired state in the repository, work by the agents."""
+
+    def __init__(self, settings: Settings, hairpin_ip: str | None = None) -> None:
+        self.settings = settings
+        self.hairpin_ip = hairpin_ip
+
+    async def deploy(self, fleet: FleetSpec) -> str:
+        """Record the fleet's deckies for their hosts and wake the agents; return an operation id."""
+        hosts = agent_hosts()
+        if not hosts:
+            raise RuntimeError("no fleet agent is running (decnet up)")
+        repo = get_repository(self.settings)
+        await repo.initialize()
+        try:
+            load = {host: len(await repo.list_deckies(host=host)) for host in hosts}
+            order = sorted(hosts, key=lambda h: (load[h], h))
+            touched: set[str] = set()
+            for index, spec in enumerate(fleet.deckies):
+                host = spec.host if spec.host in hosts else order[index % len(order)]
+                await repo.upsert_decky(
+                    spec.name,
+                    host=host,
+                    spec=decky_record(spec, fleet, self.hairpin_ip),
+                    ip=spec.ip,
+                    mac=spec.mac,
+                    hostname=spec.hostname,
+                    backend=spec.backend,
+                )
+                touched.add(host)
+        finally:
+            await repo.close()
+        for host in touched:
+            agent: Any = ray.get_actor(actor_name("fleet_agent", host), namespace="decnet")
+            agent.reconcile_now.remote(0.0)  # wake it; do not wait for the deckies
+        return uuid.uuid4().hex
