@@ -152,6 +152,10 @@ def deploy_command(
     fleet_ini: Annotated[
         Path | None, typer.Option("-c", "--config", help="Fleet INI file instead of flags.", dir_okay=False)
     ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Decky host to deploy on (default: round-robin by free capacity)."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and backend specs; change nothing.")
     ] = False,
@@ -232,6 +236,15 @@ def deploy_command(
         }
         typer.echo(json.dumps(doc, indent=2, default=str))
         return
+    if _constellation(settings):
+        if host:
+            fleet = fleet.model_copy(
+                update={"deckies": [d.model_copy(update={"host": host}) for d in fleet.deckies]}
+            )
+        _deploy_through_agents(settings, fleet, hairpin_ip)
+        return
+    if host:
+        fail("--host needs a running constellation (decnet up)", 2)
     statuses: list[DeckyStatus] = []
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")
@@ -249,6 +262,65 @@ def deploy_command(
             fail(f"{exc} ({len(statuses)} of {len(plans)} deckies up; `decnet teardown --all` removes them)")
     _record(settings, fleet, statuses, hairpin_ip)
     _print_status(statuses)
+
+
+def _constellation(settings: Settings) -> bool:
+    """True if a constellation is reachable: deploy and teardown then go through the fleet agents."""
+    from decnet.cli.cluster_cmd import _join_running, _use_token_auth
+
+    _use_token_auth()
+    return _join_running(settings, None)
+
+
+def _wait_for_states(
+    settings: Settings, names: list[str], done: Any, what: str, timeout: float = 600
+) -> dict[str, Any]:
+    """Poll the repository until ``done(states)`` holds, with a progress bar; return the states."""
+    import time
+
+    from decnet.db import get_repository
+
+    async def read() -> dict[str, Any]:
+        repo = get_repository(settings)
+        await repo.initialize()
+        try:
+            return {d.name: d.actual_state for d in await repo.list_deckies() if d.name in names}
+        finally:
+            await repo.close()
+
+    deadline = time.monotonic() + timeout
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}")
+    ) as bar:
+        task = bar.add_task(what, total=len(names))
+        while True:
+            states = asyncio.run(read())
+            finished = done(states)
+            bar.update(task, completed=finished)
+            if finished >= len(names) or time.monotonic() > deadline:
+                return states
+            time.sleep(0.5)
+
+
+def _deploy_through_agents(settings: Settings, fleet: FleetSpec, hairpin_ip: str | None) -> None:
+    from cluster.bootstrap import ensure_worker
+    from cluster.operator import AgentFleetOperator
+    from decnet.cli.cluster_cmd import decky_host
+
+    ensure_worker("fleet_agent", settings, decky_host(settings))  # the one code path that starts workers
+    asyncio.run(AgentFleetOperator(settings, hairpin_ip).deploy(fleet))
+    names = [d.name for d in fleet.deckies]
+    states = _wait_for_states(
+        settings,
+        names,
+        lambda s: sum(1 for n in names if s.get(n) in ("running", "failed")),
+        f"fleet agents deploying {len(names)} deckies",
+    )
+    rows = [{"name": n, "state": str(states.get(n, "unknown"))} for n in names]
+    stdout().print(_table("Deckies (through the fleet agents)", rows))
+    failed = [n for n in names if states.get(n) != "running"]
+    if failed:
+        fail(f"not running: {', '.join(failed)} (see `decnet workers` and the agent's log)")
 
 
 def _print_status(statuses: list[DeckyStatus]) -> None:
@@ -275,6 +347,9 @@ def teardown_command(
 
     if all_ == bool(decky_id):
         fail("give exactly one of --all or --id NAME", 2)
+    if _constellation(settings):
+        _teardown_through_agents(settings, None if all_ else list(decky_id or []), backend)
+        return
     engine = _engine(settings, backend, interface)  # type: ignore[arg-type]
     try:
         targets = engine.deployed() if all_ else list(decky_id or [])
@@ -286,6 +361,43 @@ def teardown_command(
         fail(str(exc))
     _forget(settings, removed)
     stdout().print(f"removed {len(removed)} deckies: {', '.join(removed) or '-'}")
+
+
+def _teardown_through_agents(settings: Settings, names: list[str] | None, backend: str) -> None:
+    """Mark deckies absent; their agents tear them down and forget them."""
+    import ray
+
+    from cluster.operator import agent_hosts
+    from cluster.placement import actor_name
+    from decnet.db import get_repository
+    from decnet.engine.reconcile import request_teardown
+
+    async def mark() -> list[str]:
+        repo = get_repository(settings)
+        await repo.initialize()
+        try:
+            targets = (
+                names
+                if names is not None
+                else [d.name for d in await repo.list_deckies() if d.backend == backend]
+            )
+            return await request_teardown(repo, targets)
+        finally:
+            await repo.close()
+
+    marked = asyncio.run(mark())
+    for host in agent_hosts():
+        ray.get_actor(actor_name("fleet_agent", host), namespace="decnet").reconcile_now.remote(0.0)
+    states = _wait_for_states(
+        settings,
+        marked,
+        lambda s: sum(1 for n in marked if n not in s),
+        f"tearing down {len(marked)} deckies",
+    )
+    left = [n for n in marked if n in states]
+    if left:
+        fail(f"still there: {', '.join(left)}")
+    stdout().print(f"removed {len(marked)} deckies: {', '.join(marked) or '-'}")
 
 
 def status_command(

@@ -142,3 +142,42 @@ def test_api_on_loopback_with_roles(constellation: dict[str, str]) -> None:
     rows = workers if isinstance(workers, list) else workers.get("items", workers.get("workers", []))
     names = {row["name"] for row in rows}
     assert {f"collector:{HOST}", f"fleet_agent:{HOST}"} <= names
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(os.geteuid() != 0, reason="deckies bind port 80 on 127.x (root)")
+def test_deploy_and_teardown_go_through_the_fleet_agent(constellation: dict[str, str]) -> None:
+    seed = "ab" * 32
+    deployed = _run(
+        constellation,
+        "deploy",
+        "--backend",
+        "local",
+        "--subnet",
+        "127.80.0.0/24",
+        "-n",
+        "2",
+        "--services",
+        "http",
+        "--seed",
+        seed,
+    )
+    assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
+    try:
+        assert "fleet agents deploying 2 deckies" in deployed.stdout
+        rows = json.loads(_run(constellation, "status", "--backend", "local", "--json").stdout)
+        assert [r["state"] for r in rows] == ["running", "running"]
+        with urllib.request.urlopen("http://127.80.0.2/", timeout=10) as page:
+            assert page.status == 200
+        workers = {row["name"]: row for row in _workers(constellation)}
+        assert workers[f"fleet_agent:{HOST}"]["counters"].get("deployed", 0) >= 2
+        removed = _run(constellation, "teardown", "--backend", "local", "--all")
+        assert removed.returncode == 0, removed.stderr[-2000:]
+        assert "removed 2 deckies" in removed.stdout
+        assert json.loads(_run(constellation, "status", "--backend", "local", "--json").stdout) == []
+    finally:  # whatever happened, no decky process outlives the test
+        from decnet.engine.local import LocalBackend
+
+        leftovers = LocalBackend(Path(constellation["DECNET_DATA_DIR"]) / "engine" / "local")
+        for name in leftovers.deployed():
+            leftovers.teardown(name)

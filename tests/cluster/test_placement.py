@@ -35,7 +35,8 @@ def test_options_pin_per_host_workers_and_float_the_rest() -> None:
 def two_hosts() -> Iterator[tuple[Cluster, dict[str, Any]]]:
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     nodes = {
-        host: cluster.add_node(num_cpus=1, resources={host_resource(host): 1.0}) for host in ("alpha", "bravo")
+        host: cluster.add_node(num_cpus=1, resources={host_resource(host): 1.0})
+        for host in ("alpha", "bravo")
     }
     cluster.wait_for_nodes()
     ray.init(address=cluster.address, namespace="decnet", log_to_driver=False)
@@ -60,9 +61,13 @@ def _node_of(name: str) -> str | None:
 
 
 @pytest.mark.timeout(240)
-def test_collectors_land_on_their_host_and_wait_for_it(two_hosts: tuple[Cluster, dict[str, Any]], tmp_path: Path) -> None:
+def test_collectors_land_on_their_host_and_wait_for_it(
+    two_hosts: tuple[Cluster, dict[str, Any]], tmp_path: Path
+) -> None:
     cluster, nodes = two_hosts
-    handles = {host: ensure_worker("collector", _settings(tmp_path, host), host) for host in ("alpha", "bravo")}
+    handles = {
+        host: ensure_worker("collector", _settings(tmp_path, host), host) for host in ("alpha", "bravo")
+    }
     try:
         for host, node in nodes.items():
             assert _node_of(f"collector:{host}") == node.node_id
@@ -72,7 +77,11 @@ def test_collectors_land_on_their_host_and_wait_for_it(two_hosts: tuple[Cluster,
         while ray_actors()["collector:bravo"]["state"] == "ALIVE":
             assert time.monotonic() < deadline, "collector:bravo still alive after its host left"
             time.sleep(0.2)
-        assert ray_actors()["collector:bravo"]["state"] in {"RESTARTING", "PENDING_CREATION", "DEPENDENCIES_UNREADY"}
+        assert ray_actors()["collector:bravo"]["state"] in {
+            "RESTARTING",
+            "PENDING_CREATION",
+            "DEPENDENCIES_UNREADY",
+        }
         assert ray_actors()["collector:alpha"]["state"] == "ALIVE"
         # The host rejoins: the collector comes back there, by itself.
         rejoined = cluster.add_node(num_cpus=1, resources={host_resource("bravo"): 1.0})

@@ -21,6 +21,10 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DECNET_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DECNET_INGEST_SOCKET", str(tmp_path / "run" / "ingest.sock"))
     monkeypatch.delenv("DECNET_CONFIG", raising=False)
+    # No constellation on this port: deploy drives the backend directly (the agents' path is
+    # tested in tests/cluster/test_cli_constellation.py).
+    monkeypatch.setenv("DECNET_RAY_PORT", "6398")
+    monkeypatch.delenv("DECNET_RAY_ADDRESS", raising=False)
     return tmp_path
 
 
@@ -29,7 +33,10 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize(("command", "expected"), [("services", "ssh"), ("distros", "ubuntu22"), ("archetypes", "domain-controller")])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [("services", "ssh"), ("distros", "ubuntu22"), ("archetypes", "domain-controller")],
+)
 def test_catalog_listings(command: str, expected: str) -> None:
     code, out = _run(command)
     assert code == 0, out
@@ -37,8 +44,22 @@ def test_catalog_listings(command: str, expected: str) -> None:
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(env: Path) -> None:
-    code, out = _run("deploy", "--backend", "netns", "-i", "eth-none", "--subnet", "10.44.0.0/24", "-n", "2",
-                     "--services", "ssh,http", "--seed", SEED, "--dry-run")
+    code, out = _run(
+        "deploy",
+        "--backend",
+        "netns",
+        "-i",
+        "eth-none",
+        "--subnet",
+        "10.44.0.0/24",
+        "-n",
+        "2",
+        "--services",
+        "ssh,http",
+        "--seed",
+        SEED,
+        "--dry-run",
+    )
     assert code == 0, out
     plan = json.loads(out)
     assert [d["name"] for d in plan["deckies"]] == ["decky-01", "decky-02"]
@@ -46,8 +67,24 @@ def test_dry_run_prints_the_plan_and_changes_nothing(env: Path) -> None:
     assert netns["netns"] == "decnet-decky-01" and netns["sysctls"]["net.ipv4.ip_default_ttl"] == 64
     assert plan["deckies"][0]["persona"]["ssh_banner"].startswith("SSH-2.0-OpenSSH_")
     assert not (env / "data" / "deckies").exists()
-    docker_plan = json.loads(_run("deploy", "--backend", "docker", "-i", "eth-none", "--subnet", "10.44.0.0/24",
-                                  "-a", "windows-workstation", "-n", "1", "--seed", SEED, "--dry-run")[1])
+    docker_plan = json.loads(
+        _run(
+            "deploy",
+            "--backend",
+            "docker",
+            "-i",
+            "eth-none",
+            "--subnet",
+            "10.44.0.0/24",
+            "-a",
+            "windows-workstation",
+            "-n",
+            "1",
+            "--seed",
+            SEED,
+            "--dry-run",
+        )[1]
+    )
     container = docker_plan["deckies"][0]["docker"]
     assert container["cap_drop"] == ["ALL"] and container["read_only"] is True
     assert container["sysctls"]["net.ipv4.ip_default_ttl"] == 128
@@ -71,7 +108,9 @@ def test_bad_deploy_input_is_a_clear_error(env: Path, args: list[str], message: 
 
 def test_ini_errors_name_file_section_and_key(env: Path) -> None:
     ini = env / "fleet.ini"
-    ini.write_text("[general]\nnet = 10.9.0.0/24\ngw = 10.9.0.1\n\n[decky-01]\nip = 10.9.0.300\nservices = ssh\n")
+    ini.write_text(
+        "[general]\nnet = 10.9.0.0/24\ngw = 10.9.0.1\n\n[decky-01]\nip = 10.9.0.300\nservices = ssh\n"
+    )
     code, out = _run("deploy", "--backend", "local", "-c", str(ini), "--dry-run")
     assert code == 2
     assert "fleet.ini [decky-01] ip" in out
@@ -116,7 +155,11 @@ def test_addresses_and_names_of_deployed_deckies_are_not_reused(env: Path) -> No
         first_ip = json.loads(_run("status", "--backend", "local", "--json")[1])[0]["ip"]
         code, out = _run("deploy", "--backend", "local", "-n", "1", "--services", "http", "--seed", SEED)
         assert code == 2 and "already exist" in out
-        plan = json.loads(_run("deploy", "--backend", "local", "-n", "2", "--services", "http", "--seed", SEED, "--dry-run")[1])
+        plan = json.loads(
+            _run(
+                "deploy", "--backend", "local", "-n", "2", "--services", "http", "--seed", SEED, "--dry-run"
+            )[1]
+        )
         assert first_ip not in [d["ip"] for d in plan["deckies"]]
     finally:
         _run("teardown", "--backend", "local", "--all")
