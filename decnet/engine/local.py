@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from decnet.engine.base import BackendError, DeckyStatus, check_decky_name
-from decnet.engine.processes import alive, start_detached, stop_processes
+from decnet.engine.processes import alive, marked_processes, start_detached, stop_processes
 
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 
@@ -39,19 +39,23 @@ class LocalBackend:
         if state_path.exists() and self.status(decky).state == "running":
             raise BackendError(f"decky {decky!r} is already deployed")
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        pid = start_detached(command, log_file)
+        stop_processes(marked_processes(self._marker(decky)), 5.0)  # left by an interrupted deploy
+        pid = start_detached(command, log_file, self._marker(decky))
         state = {"pid": pid, "ip": ip, "log": str(log_file), "command": list(command)}
         state_path.write_text(json.dumps(state))
         return DeckyStatus(decky, self.name, "running", ip=ip, pid=pid, log_file=log_file)
 
+    def _marker(self, decky: str) -> str:
+        return f"{self.state_dir.resolve()}/{check_decky_name(decky)}"
+
     def teardown(self, decky: str, timeout: float = 5.0) -> None:
-        """Stop the decky's process and forget it."""
+        """Stop the decky's processes (also any an interrupted deploy left untracked) and forget it."""
         state_path = self._state_file(decky)
-        if not state_path.exists():
-            return
-        state = json.loads(state_path.read_text())
-        stop_processes([int(state["pid"])], timeout)
-        state_path.unlink()
+        pids = set(marked_processes(self._marker(decky)))
+        if state_path.exists():
+            pids.add(int(json.loads(state_path.read_text())["pid"]))
+        stop_processes(sorted(pids), timeout)
+        state_path.unlink(missing_ok=True)
 
     def deployed(self) -> list[str]:
         """Names of the deckies this backend has state for."""

@@ -10,10 +10,20 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+#: Environment variable that tags a process with the decky it belongs to.
+MARKER_ENV = "DECNET_DECKY_MARKER"
 
-def start_detached(command: Sequence[str], log_file: Path) -> int:
-    """Start ``command`` in its own session with output appended to ``log_file``; return its pid."""
+
+def start_detached(command: Sequence[str], log_file: Path, marker: str | None = None) -> int:
+    """Start ``command`` in its own session with output appended to ``log_file``; return its pid.
+
+    ``marker`` tags the process (in its environment) so :func:`marked_processes` finds it even
+    if whoever started it died before writing its pid down.
+    """
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    if marker is not None:
+        env[MARKER_ENV] = marker
     with log_file.open("ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
             list(command),
@@ -21,8 +31,25 @@ def start_detached(command: Sequence[str], log_file: Path) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=env,
         )
     return proc.pid
+
+
+def marked_processes(marker: str) -> list[int]:
+    """PIDs of live processes tagged with ``marker`` (see :func:`start_detached`)."""
+    needle = f"{MARKER_ENV}={marker}".encode() + b"\0"
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes() + b"\0"
+        except OSError:
+            continue
+        if needle in environ and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
 
 
 def alive(pid: int) -> bool:

@@ -24,8 +24,12 @@ SERVE = (
 def test_deploy_status_teardown(tmp_path: Path) -> None:
     backend = LocalBackend(tmp_path / "state")
     port_file = tmp_path / "port"
-    status = backend.deploy("dev-01", "127.77.0.10", [sys.executable, "-c", SERVE, "127.77.0.10", str(port_file)],
-                            tmp_path / "dev-01.log")
+    status = backend.deploy(
+        "dev-01",
+        "127.77.0.10",
+        [sys.executable, "-c", SERVE, "127.77.0.10", str(port_file)],
+        tmp_path / "dev-01.log",
+    )
     try:
         deadline = time.monotonic() + 10
         while not port_file.exists() or not port_file.read_text():
@@ -41,9 +45,27 @@ def test_deploy_status_teardown(tmp_path: Path) -> None:
         backend.teardown("dev-01")
     assert backend.status("dev-01").state == "missing"
     assert status.pid is not None
-    assert not Path(f"/proc/{status.pid}").exists() or "Z" in Path(f"/proc/{status.pid}/stat").read_text().split()[2]
+    assert (
+        not Path(f"/proc/{status.pid}").exists()
+        or "Z" in Path(f"/proc/{status.pid}/stat").read_text().split()[2]
+    )
 
 
 def test_only_loopback_addresses(tmp_path: Path) -> None:
     with pytest.raises(BackendError, match=r"127\.0\.0\.0/8"):
         LocalBackend(tmp_path).deploy("d", "10.0.0.5", [sys.executable, "-c", "pass"], tmp_path / "l.log")
+
+
+def test_teardown_also_stops_a_process_whose_deploy_was_interrupted(tmp_path: Path) -> None:
+    from decnet.engine.processes import marked_processes, start_detached
+
+    backend = LocalBackend(tmp_path / "state")
+    # A deploy killed between starting the runtime and writing its state leaves an untracked process.
+    pid = start_detached(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        tmp_path / "x.log",
+        f"{(tmp_path / 'state').resolve()}/lost-01",
+    )
+    assert marked_processes(f"{(tmp_path / 'state').resolve()}/lost-01") == [pid]
+    backend.teardown("lost-01")
+    assert marked_processes(f"{(tmp_path / 'state').resolve()}/lost-01") == []
