@@ -5,7 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-down test lint typecheck pytest services bench bench-quick clean
+.PHONY: help demo demo-down test lint typecheck pytest services bench bench-quick clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make demo        a single-host constellation with a small fleet on its own demo LAN"
+	@echo "make demo-down   remove the demo (fleet, constellation, LAN)"
+	@echo "make test        install, start what tests need, run ruff, mypy and every test tier"
+	@echo "make bench       the ingest-path benchmark (bench/fleet.py, bench/constellation.py: see bench/)"
 
 ## demo: venv, install, then a single-host constellation with a small fleet on its own demo LAN
 demo: $(STAMP)
