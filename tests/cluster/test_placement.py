@@ -91,3 +91,42 @@ def test_collectors_land_on_their_host_and_wait_for_it(
     finally:
         for host in ("alpha", "bravo"):
             stop_worker("collector", host)
+
+
+@ray.remote
+class _Floating:
+    """A stand-in with a floating worker's options (the correlator itself arrives with its issue)."""
+
+    def node(self) -> str:
+        return str(ray.get_runtime_context().get_node_id())
+
+
+@pytest.mark.timeout(240)
+def test_a_floating_worker_moves_when_its_node_leaves(two_hosts: tuple[Cluster, dict[str, Any]]) -> None:
+    cluster, _ = two_hosts
+    # Two spare nodes; a small "spare" resource only keeps the worker off the head node, which
+    # cannot leave. Apart from that the options are a floating worker's (no host resource).
+    spares = [cluster.add_node(num_cpus=1, resources={"spare": 1.0}) for _ in range(2)]
+    cluster.wait_for_nodes()
+    options = actor_options("correlator")
+    options["name"] = "correlator-placement-test"
+    options["resources"] = {"spare": 0.01}
+    worker = _Floating.options(**options).remote()
+    try:
+        first = ray.get(worker.node.remote(), timeout=60)
+        leaving = next(node for node in spares if node.node_id == first)
+        cluster.remove_node(leaving)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                now = ray.get(worker.node.remote(), timeout=30)
+                if now != first:
+                    break
+            except ray.exceptions.RayActorError:
+                pass
+            assert time.monotonic() < deadline, "the floating worker did not move"
+            time.sleep(0.5)
+        remaining = next(node for node in spares if node is not leaving)
+        assert now == remaining.node_id
+    finally:
+        ray.kill(worker, no_restart=True)
