@@ -8,6 +8,9 @@ from typing import Any
 from cluster.placement import NAMESPACE
 from decnet.db.repository import SQLModelRepository
 
+#: The Serve application of the web app (see serve.app.APP_NAME).
+WEB_APP = "decnet-web"
+
 
 def ray_actors() -> dict[str, dict[str, Any]]:
     """Ray's record of the ``decnet`` actors by name: state, restarts, node.
@@ -20,7 +23,9 @@ def ray_actors() -> dict[str, dict[str, Any]]:
     for info in state.actors().values():
         if info.get("RayNamespace", NAMESPACE) != NAMESPACE or not info.get("Name"):
             continue
-        name = info["Name"]
+        name = _worker_name(info["Name"])
+        if name is None:
+            continue
         previous = out.get(name)
         # A name may have older dead entries; keep the live (or newest) one.
         if previous is not None and previous["state"] == "ALIVE":
@@ -32,6 +37,16 @@ def ray_actors() -> dict[str, dict[str, Any]]:
             "class": info.get("ActorClassName"),
         }
     return out
+
+
+def _worker_name(actor: str) -> str | None:
+    """The worker an actor is: DECNET's own by name, the web app's Serve replicas as ``web``;
+    Serve's controller and proxies are infrastructure and not listed."""
+    if actor.startswith(f"SERVE_REPLICA::{WEB_APP}#"):
+        return "web"
+    if actor.startswith("SERVE_"):
+        return None
+    return actor
 
 
 async def workers_table(repo: SQLModelRepository) -> list[dict[str, Any]]:
