@@ -10,7 +10,15 @@ import asyncio
 import re
 from datetime import datetime
 
-from decnet.services.ssh.shell import MAX_EVENTS, MAX_HISTORY, MAX_LINE, EmitFn, SecretReader, Writer, clip
+from decnet.services.ssh.shell import (
+    MAX_HISTORY,
+    MAX_LINE,
+    BoundedEvents,
+    EmitFn,
+    SecretReader,
+    Writer,
+    clip,
+)
 from decnet.services.ssh.system import System, seeded
 
 _URL = re.compile(r"(?i)\b(?:https?|ftp|tftp|scp)://\S+")
@@ -79,7 +87,7 @@ def _pick(word: str, options: tuple[str, ...] | list[str]) -> tuple[str | None, 
     return None, len(matches) > 1
 
 
-class CiscoShell:
+class CiscoShell(BoundedEvents):
     """IOS exec mode of a Cisco persona."""
 
     def __init__(
@@ -126,13 +134,6 @@ class CiscoShell:
     def banner(self) -> str:
         """Nothing but an empty line, as IOS shows without a motd banner."""
         return "\n"
-
-    def emit(self, event_type: str, fields: dict[str, str]) -> None:
-        """Emit an event (bounded per shell)."""
-        if self.emit_fn is None or self.events >= MAX_EVENTS:
-            return
-        self.events += 1
-        self.emit_fn(event_type, fields)
 
     async def run_line(
         self,

@@ -144,6 +144,20 @@ def arithmetic(expr: str, env: Mapping[str, str]) -> str:
         return "0"
 
 
+class BoundedEvents:
+    """Shell events, at most :data:`MAX_EVENTS` per shell (an attacker cannot flood the collector)."""
+
+    emit_fn: EmitFn | None
+    events: int
+
+    def emit(self, event_type: str, fields: dict[str, str]) -> None:
+        """Emit an event (bounded per shell)."""
+        if self.emit_fn is None or self.events >= MAX_EVENTS:
+            return
+        self.events += 1
+        self.emit_fn(event_type, fields)
+
+
 class Interpreter(Protocol):
     """What a session needs from a shell (Linux-like, Windows cmd.exe or Cisco IOS)."""
 
@@ -243,7 +257,7 @@ class _Budget(Exception):
     """The per-line command budget ran out."""
 
 
-class Shell:
+class Shell(BoundedEvents):
     """One interactive (or exec) shell of a logged-in attacker."""
 
     def __init__(
@@ -447,13 +461,6 @@ class Shell:
         return f"{self.shell_name()}: {name}: command not found\n"
 
     # ------------------------------------------------------------------ events
-
-    def emit(self, event_type: str, fields: dict[str, str]) -> None:
-        """Emit an event (bounded per shell)."""
-        if self.emit_fn is None or self.events >= MAX_EVENTS:
-            return
-        self.events += 1
-        self.emit_fn(event_type, fields)
 
     def record_download(self, url: str, tool: str, command: str = "") -> None:
         """Record a download attempt (the URL is never fetched)."""

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from decnet.services.ssh.shell import MAX_EVENTS, MAX_HISTORY, MAX_LINE, EmitFn, Writer, clip
+from decnet.services.ssh.shell import MAX_HISTORY, MAX_LINE, BoundedEvents, EmitFn, Writer, clip
 from decnet.services.ssh.system import System, seeded
 
 NOT_RECOGNIZED = (
@@ -169,7 +169,7 @@ class WinFS:
         return True
 
 
-class WindowsShell:
+class WindowsShell(BoundedEvents):
     """cmd.exe of a Windows persona (with a one-line PowerShell for ``powershell -c``)."""
 
     def __init__(
@@ -241,13 +241,6 @@ class WindowsShell:
             f"Microsoft Windows [Version {self.persona.kernel}]\n(c) {year}Microsoft Corporation. All rights "
             "reserved.\n\n"
         )
-
-    def emit(self, event_type: str, fields: dict[str, str]) -> None:
-        """Emit an event (bounded per shell)."""
-        if self.emit_fn is None or self.events >= MAX_EVENTS:
-            return
-        self.events += 1
-        self.emit_fn(event_type, fields)
 
     async def run_line(
         self,
