@@ -2,8 +2,16 @@
 # Install the real clients the system tests drive (Debian packages), if any is missing.
 set -euo pipefail
 
+# One "command:package" per line; add a line per client a test drives.
+clients=(
+  ssh:openssh-client
+  sshpass:sshpass
+  curl:curl
+  nmap:nmap
+  ip:iproute2
+)
 need=()
-for pair in ssh:openssh-client sshpass:sshpass curl:curl nmap:nmap ip:iproute2; do
+for pair in "${clients[@]}"; do
   cmd=${pair%%:*} pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
