@@ -7,13 +7,14 @@ created with ``get_if_exists=True``, so asking twice never makes a second copy.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 from typing import Any
 
 import ray
 
-from cluster.placement import NAMESPACE, actor_name, actor_options
+from cluster.placement import NAMESPACE, WORKERS, actor_name, actor_options
 from decnet.config import Settings
 
 
@@ -37,16 +38,23 @@ def settings_payload(settings: Settings) -> dict[str, Any]:
     return settings.model_dump()
 
 
+#: The actor class of each worker kind, as "module:Class" (imported when first needed).
+ACTOR_CLASSES: dict[str, str] = {
+    "collector": "actors.collector:CollectorActor",
+    "fleet_agent": "actors.fleet_agent:FleetAgentActor",
+}
+
+
+def floating_workers() -> list[str]:
+    """The floating worker kinds that have an actor (``decnet up`` starts each once)."""
+    return [kind for kind in ACTOR_CLASSES if WORKERS[kind].scope == "floating"]
+
+
 def _actor_class(kind: str) -> Any:
-    if kind == "collector":
-        from actors.collector import CollectorActor
-
-        return CollectorActor
-    if kind == "fleet_agent":
-        from actors.fleet_agent import FleetAgentActor
-
-        return FleetAgentActor
-    raise KeyError(f"no actor for worker {kind!r} yet")
+    if kind not in ACTOR_CLASSES:
+        raise KeyError(f"no actor for worker {kind!r} yet")
+    module, _, name = ACTOR_CLASSES[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def ensure_worker(kind: str, settings: Settings, where: str | None = None, *, wait: float = 60.0) -> Any:

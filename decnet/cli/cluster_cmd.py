@@ -200,12 +200,14 @@ def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
     """Start (or join) the constellation and ensure every worker of this host runs. Idempotent."""
     _use_token_auth()
     settings = load_cli_settings(ctx)
-    from cluster.bootstrap import ensure_worker
+    from cluster.bootstrap import ensure_worker, floating_workers
 
     try:
         joined = connect_or_start(settings, address)
         ensure_worker("collector", settings, decky_host(settings))
         ensure_worker("fleet_agent", settings, decky_host(settings))
+        for kind in floating_workers():
+            ensure_worker(kind, settings)
         _ensure_first_admin(settings)  # here, so a generated password reaches this terminal
         url = ensure_web(settings)
     except (RuntimeError, ConnectionError) as exc:
@@ -248,10 +250,29 @@ def down_command(ctx: typer.Context, address: AddressOption = None) -> None:
         stdout().print("stopped the local Ray head")
 
 
+def _follow(handle: Any, name: str) -> None:
+    """Print a worker's heartbeat and counters every 2 s until Ctrl-C."""
+    import ray
+
+    try:
+        while True:
+            health = ray.get(handle.check_health.remote(), timeout=30)
+            counters = ", ".join(f"{k}={v}" for k, v in sorted(health["counters"].items())) or "no work yet"
+            stdout().print(
+                f"[{time.strftime('%H:%M:%S')}] pid {health['pid']} on {health['node']}: {counters}"
+            )
+            time.sleep(2)
+    except KeyboardInterrupt:
+        stdout().print(f"stopped following (the {name} keeps running; `decnet down` stops it)")
+
+
+DaemonOption = Annotated[bool, typer.Option("--daemon", help="Return once the worker is up.")]
+
+
 def collect_command(
     ctx: typer.Context,
     address: AddressOption = None,
-    daemon: Annotated[bool, typer.Option("--daemon", help="Return once the collector is up.")] = False,
+    daemon: DaemonOption = False,
     host: Annotated[str | None, typer.Option("--host", help="Decky host (default: this one).")] = None,
 ) -> None:
     """Ensure this host's collector runs; without --daemon, follow its counters until Ctrl-C."""
@@ -264,21 +285,30 @@ def collect_command(
         handle = ensure_worker("collector", settings, host or decky_host(settings))
     except (RuntimeError, ConnectionError) as exc:
         fail(str(exc))
-    import ray
-
     stdout().print(f"collector:{host or decky_host(settings)} is up, listening on {settings.ingest_socket}")
-    if daemon:
-        return
-    try:
-        while True:
-            health = ray.get(handle.check_health.remote(), timeout=30)
-            counters = ", ".join(f"{k}={v}" for k, v in sorted(health["counters"].items())) or "no events yet"
-            stdout().print(
-                f"[{time.strftime('%H:%M:%S')}] pid {health['pid']} on {health['node']}: {counters}"
-            )
-            time.sleep(2)
-    except KeyboardInterrupt:
-        stdout().print("stopped following (the collector keeps running; `decnet down` stops it)")
+    if not daemon:
+        _follow(handle, "collector")
+
+
+def floating_worker_command(kind: str) -> Any:
+    """The CLI command that ensures the floating worker ``kind`` runs (``decnet correlate``, ...)."""
+
+    def command(ctx: typer.Context, address: AddressOption = None, daemon: DaemonOption = False) -> None:
+        _use_token_auth()
+        settings = load_cli_settings(ctx)
+        from cluster.bootstrap import ensure_worker
+
+        try:
+            connect_or_start(settings, address)
+            handle = ensure_worker(kind, settings)
+        except (RuntimeError, ConnectionError) as exc:
+            fail(str(exc))
+        stdout().print(f"{kind} is up")
+        if not daemon:
+            _follow(handle, kind)
+
+    command.__doc__ = f"Ensure the {kind} worker runs; without --daemon, follow it until Ctrl-C."
+    return command
 
 
 def workers_command(
