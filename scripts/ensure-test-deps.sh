@@ -9,6 +9,9 @@ clients=(
   curl:curl
   nmap:nmap
   ip:iproute2
+  mysql:default-mysql-client
+  psql:postgresql-client
+  redis-cli:redis-tools
 )
 need=()
 for pair in "${clients[@]}"; do
