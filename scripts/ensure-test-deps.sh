@@ -9,6 +9,9 @@ clients=(
   curl:curl
   nmap:nmap
   ip:iproute2
+  dig:bind9-dnsutils
+  snmpget:snmp
+  mosquitto_pub:mosquitto-clients
   mysql:default-mysql-client
   psql:postgresql-client
   redis-cli:redis-tools
