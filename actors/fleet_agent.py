@@ -70,12 +70,14 @@ class FleetAgentActor:
         counters["passes"] = counters.get("passes", 0) + 1
         counters["deployed"] = counters.get("deployed", 0) + len(result.deployed)
         counters["torn_down"] = counters.get("torn_down", 0) + len(result.torn_down)
+        counters["redeployed"] = counters.get("redeployed", 0) + len(result.redeployed)
         counters["failed"] = counters.get("failed", 0) + len(result.failed)
         counters["running"] = len(result.running) + len(result.deployed)
         self.last = {
             "at": time.time(),
             "deployed": result.deployed,
             "torn_down": result.torn_down,
+            "redeployed": result.redeployed,
             "failed": result.failed,
             "running": result.running,
         }

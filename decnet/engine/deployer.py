@@ -8,6 +8,7 @@ asks the backend to realise it; desired and actual state are recorded in the rep
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import shutil
@@ -28,6 +29,13 @@ from decnet.fleet.spec import DeckySpec, FleetSpec
 
 BackendName = Literal["docker", "netns", "local"]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: File next to runtime.json holding the digest of the DeckySpec the decky was deployed from.
+SPEC_DIGEST_FILE = "spec.sha256"
+
+
+def spec_digest(spec: DeckySpec) -> str:
+    """A digest of ``spec``: it changes when anything the decky is built from changes (a mutation)."""
+    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -247,6 +255,14 @@ class FleetEngine:
         self.settings.ingest_socket.parent.mkdir(parents=True, exist_ok=True)
         plan.runtime_path.write_text(json.dumps(plan.runtime, indent=2))
         plan.runtime_path.chmod(0o600)
+        (directory / SPEC_DIGEST_FILE).write_text(spec_digest(plan.spec))
+
+    def deployed_digest(self, name: str) -> str | None:
+        """The :func:`spec_digest` decky ``name`` was last deployed from (None if unknown)."""
+        try:
+            return (self.root / name / SPEC_DIGEST_FILE).read_text().strip() or None
+        except OSError:
+            return None
 
     def deployed(self) -> list[str]:
         """Deckies this backend runs on this host."""

@@ -2,9 +2,12 @@
 
 The fleet agent of a decky host runs :func:`reconcile_host` in a loop: every decky recorded
 for the host with desired state ``running`` that is not running is (re)deployed; every decky
-with desired state ``absent`` that still runs is torn down and forgotten. Actual states are
-written back. It is idempotent, so an agent killed in the middle simply converges on its next
-pass.
+with desired state ``absent`` that still runs is torn down and forgotten; a running decky whose
+stored spec changed since it was deployed (a mutation) is redeployed: its runtime gets SIGTERM,
+flushes its spool to the collector (what it cannot deliver in time stays in its on-disk spool,
+which the new runtime sends), then the new spec starts with the same identity and state
+directory. Actual states are written back. It is idempotent, so an agent killed in the middle
+simply converges on its next pass.
 
 A record's ``spec`` is the DeckySpec plus ``_fleet``: the network context a single decky
 needs (subnet, gateway, parent interface, hairpin address, ipvlan).
@@ -21,7 +24,7 @@ from typing import Any
 from decnet.config import Settings
 from decnet.db.repository import SQLModelRepository
 from decnet.engine.base import BackendError
-from decnet.engine.deployer import FleetEngine
+from decnet.engine.deployer import FleetEngine, spec_digest
 from decnet.fleet.spec import DeckySpec, FleetSpec
 
 log = logging.getLogger("decnet.fleet_agent")
@@ -66,6 +69,7 @@ class ReconcileResult:
 
     deployed: list[str] = field(default_factory=list)
     torn_down: list[str] = field(default_factory=list)
+    redeployed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     running: list[str] = field(default_factory=list)
 
@@ -112,12 +116,18 @@ async def _converge(
             result.torn_down.append(name)
         await repo.delete_decky(name)
         return
+    changed = False
     if status == "running":
-        result.running.append(name)
-        await repo.set_decky_actual_state(name, "running")
-        return
-    if status != "missing":  # stopped or half there: start over
+        deployed = await asyncio.to_thread(engine.deployed_digest, name)
+        changed = deployed is not None and deployed != spec_digest(fleet.deckies[0])
+        if not changed:
+            result.running.append(name)
+            await repo.set_decky_actual_state(name, "running")
+            return
+    if status != "missing":  # stopped, half there, or changed: start over (state directory kept)
         await asyncio.to_thread(engine.teardown, [name])
+    if changed:
+        result.redeployed.append(name)
     await repo.set_decky_actual_state(name, "deploying")
     statuses = await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=hairpin_ip)
     state = statuses[0].state if statuses else "failed"
