@@ -123,6 +123,7 @@ class AttackSession(SQLModel, table=True):
         Index("ix_session_src_ip", "src_ip"),
         Index("ix_session_started_at", "started_at"),
         Index("ix_session_decky_sid", "decky", "sid"),
+        Index("uq_session_skey", "skey", unique=True),
         MYSQL_TABLE_ARGS,
     )
 
@@ -139,6 +140,10 @@ class AttackSession(SQLModel, table=True):
     authenticated: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     username: str | None = Field(default=None, sa_column=Column(Text))
     summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONText()))
+    # intel (0002): the correlator's session key, newest event and command transcript
+    skey: str | None = Field(default=None, sa_column=Column(String(DIGEST_LEN)))
+    last_event_id: int | None = Field(default=None, sa_column=Column(_BigInteger))
+    transcript: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONText()))
 
 
 class Attacker(SQLModel, table=True):
@@ -149,6 +154,9 @@ class Attacker(SQLModel, table=True):
         UniqueConstraint("ip", name="uq_attacker_ip"),
         Index("ix_attacker_last_seen", "last_seen"),
         Index("ix_attacker_updated_at", "updated_at"),
+        Index("ix_attacker_last_event_id", "last_event_id"),
+        Index("ix_attacker_score", "score"),
+        Index("ix_attacker_behaviour", "behaviour"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -162,6 +170,10 @@ class Attacker(SQLModel, table=True):
     score: float = Field(default=0.0, sa_column=Column(Double, nullable=False))
     profile: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONText()))
     updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=False))
+    # intel (0002): newest correlated event (profiler cursor), correlator totals, behaviour class
+    last_event_id: int | None = Field(default=None, sa_column=Column(_BigInteger))
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONText()))
+    behaviour: str | None = Field(default=None, sa_column=Column(String(32)))
 
 
 class Credential(SQLModel, table=True):
@@ -171,6 +183,7 @@ class Credential(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("digest", name="uq_credential_digest"),
         Index("ix_credential_last_seen", "last_seen"),
+        Index("ix_credential_secret_digest", "secret_digest"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -184,6 +197,8 @@ class Credential(SQLModel, table=True):
     attempts: int = Field(default=1, sa_column=Column(_BigInteger, nullable=False))
     first_seen: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     last_seen: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # intel (0002): sha256 of (secret_kind, secret), to find one secret reused across deckies/services
+    secret_digest: str | None = Field(default=None, sa_column=Column(String(DIGEST_LEN)))
 
 
 class Fingerprint(SQLModel, table=True):
@@ -267,6 +282,81 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class AttackerCredential(SQLModel, table=True):
+    """Which attacker tried which credential, how often, with how many successes (intel)."""
+
+    __tablename__ = "attacker_credential"
+    __table_args__ = (
+        UniqueConstraint("digest", name="uq_attacker_credential_digest"),
+        Index("ix_attacker_credential_attacker_ip", "attacker_ip"),
+        Index("ix_attacker_credential_credential_digest", "credential_digest"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: int | None = _id()
+    digest: str = Field(sa_column=Column(String(DIGEST_LEN), nullable=False))
+    attacker_ip: str = Field(sa_column=Column(String(IP_LEN), nullable=False))
+    credential_digest: str = Field(sa_column=Column(String(DIGEST_LEN), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(_BigInteger, nullable=False))
+    successes: int = Field(default=0, sa_column=Column(_BigInteger, nullable=False))
+    first_seen: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TraversalHop(SQLModel, table=True):
+    """One hop of an attacker's path across deckies, in order (intel)."""
+
+    __tablename__ = "traversal_hop"
+    __table_args__ = (
+        UniqueConstraint("attacker_ip", "seq", name="uq_traversal_hop_attacker_seq"),
+        Index("ix_traversal_hop_decky", "decky"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: int | None = _id()
+    attacker_ip: str = Field(sa_column=Column(String(IP_LEN), nullable=False))
+    seq: int = Field(sa_column=Column(Integer, nullable=False))
+    decky: str = Field(sa_column=Column(String(DECKY_LEN), nullable=False))
+    service: str = Field(sa_column=Column(String(SERVICE_LEN), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    event_id: int = Field(sa_column=Column(_BigInteger, nullable=False))
+
+
+class AttackerTechnique(SQLModel, table=True):
+    """A MITRE ATT&CK technique the profiler attributes to an attacker, with its evidence (intel)."""
+
+    __tablename__ = "attacker_technique"
+    __table_args__ = (
+        UniqueConstraint("attacker_ip", "technique", name="uq_attacker_technique"),
+        Index("ix_attacker_technique_technique", "technique"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: int | None = _id()
+    attacker_ip: str = Field(sa_column=Column(String(IP_LEN), nullable=False))
+    technique: str = Field(sa_column=Column(String(16), nullable=False))
+    name: str = Field(sa_column=Column(String(255), nullable=False))
+    tactic: str = Field(sa_column=Column(String(64), nullable=False))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class ProfileChange(SQLModel, table=True):
+    """One change of an attacker's profile (class, score, phase, techniques), in order (intel)."""
+
+    __tablename__ = "profile_history"
+    __table_args__ = (Index("ix_profile_history_attacker_ip", "attacker_ip"), MYSQL_TABLE_ARGS)
+
+    id: int | None = _id()
+    attacker_ip: str = Field(sa_column=Column(String(IP_LEN), nullable=False))
+    event_id: int = Field(sa_column=Column(_BigInteger, nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    behaviour: str = Field(sa_column=Column(String(32), nullable=False))
+    score: float = Field(sa_column=Column(Double, nullable=False))
+    phase: str = Field(sa_column=Column(String(32), nullable=False))
+    techniques: list[str] = Field(default_factory=list, sa_column=Column(JSONText(), nullable=False))
+    changes: list[str] = Field(default_factory=list, sa_column=Column(JSONText(), nullable=False))
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core :class:`~sqlalchemy.Table` of a table model."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
@@ -284,6 +374,12 @@ probe_result_table = table_of(ProbeResult)
 mutation_table = table_of(Mutation)
 worker_state_table = table_of(WorkerState)
 user_table = table_of(User)
+attacker_credential_table = table_of(AttackerCredential)
+traversal_hop_table = table_of(TraversalHop)
+attacker_technique_table = table_of(AttackerTechnique)
+profile_history_table = table_of(ProfileChange)
+revoked_token_table = table_of(RevokedToken)
+operation_table = table_of(Operation)
 
 #: The metadata the migrations build.
 metadata = SQLModel.metadata

@@ -36,6 +36,10 @@ TABLES = {
     "mutation",
     "worker_state",
     "app_user",
+    "attacker_credential",
+    "traversal_hop",
+    "attacker_technique",
+    "profile_history",
 }
 
 
