@@ -144,7 +144,7 @@ async def resume(sock: Path, work: Path) -> float:
 
     from cluster.bootstrap import connect, get_worker
 
-    connect(f"127.0.0.1:{RAY_PORT}")
+    connect(f"{Settings().ray_node_ip}:{RAY_PORT}")
     collector = get_worker("collector", "bench")
     assert collector is not None
     sender = EventSender(

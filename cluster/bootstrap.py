@@ -18,18 +18,23 @@ from cluster.placement import NAMESPACE, WORKERS, actor_name, actor_options
 from decnet.config import Settings
 
 
-def connect(address: str | None = None) -> None:
-    """Join the cluster at ``address`` ("auto" for the local one) in the ``decnet`` namespace."""
+def connect(address: str | None = None, *, node_ip: str | None = None) -> None:
+    """Join the cluster at ``address`` ("auto" for the local one) in the ``decnet`` namespace.
+
+    ``node_ip`` is this host's Ray node address; by default the address's own host when it
+    is a loopback one (a local head), else whatever Ray detects.
+    """
     if ray.is_initialized():
         return
     target = address or "auto"
-    local = target.startswith(("127.", "localhost"))
+    if node_ip is None and target.startswith(("127.", "localhost")):
+        node_ip = target.rsplit(":", 1)[0]
     ray.init(
         address=target,
         namespace=NAMESPACE,
         log_to_driver=False,
         logging_level=logging.WARNING,
-        _node_ip_address="127.0.0.1" if local else None,
+        _node_ip_address=node_ip,
     )
 
 

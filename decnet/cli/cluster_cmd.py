@@ -12,8 +12,10 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -41,23 +43,83 @@ def decky_host(settings: Settings) -> str:
 
 
 def _ray_bin() -> str:
-    import sys
-
     candidate = Path(sys.executable).with_name("ray")
     return str(candidate) if candidate.exists() else (shutil.which("ray") or "ray")
 
 
-def _ray_env() -> dict[str, str]:
+def _ray_env(settings: Settings | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if settings is not None and settings.ray_bind_guard:
+        from cluster.bindguard import BindGuardError, guard_env
+
+        try:
+            env = guard_env(settings.ray_node_ip, env)
+        except BindGuardError as exc:
+            raise RuntimeError(str(exc)) from None
     env.setdefault("RAY_AUTH_MODE", "token")  # token authentication on every Ray connection
     env.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     return env
 
 
+def _guard_driver(settings: Settings) -> None:
+    """Re-run this ``decnet`` command under the bind guard, so the driver's own Ray ports are pinned too.
+
+    Only a real ``decnet`` process is re-run (not an embedding program such as a test runner).
+    """
+    if not settings.ray_bind_guard:
+        return
+    from cluster.bindguard import BindGuardError, guard_env, is_guarded
+
+    if is_guarded(settings.ray_node_ip):
+        return
+    program = sys.argv[0] if sys.argv else ""
+    if not (Path(program).name == "decnet" or program.endswith(os.path.join("decnet", "cli", "__main__.py"))):
+        return
+    try:
+        env = guard_env(settings.ray_node_ip)
+    except BindGuardError as exc:
+        fail(str(exc))
+    os.execve(sys.executable, [sys.executable, "-m", "decnet.cli", *sys.argv[1:]], env)  # noqa: S606
+
+
+def _node_ip_for(settings: Settings, target: str) -> str:
+    """The node address this driver joins ``target`` with; a loopback one only for a local head."""
+    host = target.rsplit(":", 1)[0].removeprefix("ray://")
+    if host.startswith(("127.", "localhost")) or host == "auto":
+        return settings.ray_node_ip
+    if settings.ray_node_ip.startswith("127."):
+        raise RuntimeError(
+            f"joining {target} needs this host's management address: set DECNET_RAY_NODE_IP "
+            "(it is also where this host's Ray ports listen)"
+        )
+    return settings.ray_node_ip
+
+
+def ensure_ray_token() -> Path | None:
+    """Make sure Ray's token exists (a new head needs one); return the file if this created it.
+
+    The token comes from ``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``;
+    a generated one is 256 random bits, readable by its owner only.
+    """
+    if os.environ.get("RAY_AUTH_TOKEN"):
+        return None
+    path = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    if path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path
+
+
 def start_local_head(settings: Settings) -> str:
     """Start a single-host Ray head bound to loopback, advertising this decky host; return its address."""
     host = decky_host(settings)
-    address = f"127.0.0.1:{settings.ray_port}"
+    address = f"{settings.ray_node_ip}:{settings.ray_port}"
     command = [
         _ray_bin(),
         "start",
@@ -65,14 +127,18 @@ def start_local_head(settings: Settings) -> str:
         "--port",
         str(settings.ray_port),
         "--node-ip-address",
-        "127.0.0.1",
+        settings.ray_node_ip,
         "--include-dashboard",
         "false",
         "--disable-usage-stats",
         "--resources",
         json.dumps({f"decnet_host:{host}": 1}),
     ]
-    proc = subprocess.run(command, capture_output=True, text=True, env=_ray_env(), timeout=120, check=False)  # noqa: S603
+    created = ensure_ray_token()
+    if created is not None:
+        stdout().print(f"generated the Ray auth token in {created} (copy it to every other Ray node)")
+    env = _ray_env(settings)
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)  # noqa: S603
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise RuntimeError("starting the local Ray head failed: " + " | ".join(tail))
@@ -86,14 +152,15 @@ def connect_or_start(settings: Settings, address: str | None) -> str:
     os.environ.setdefault("RAY_AUTH_MODE", "token")
     from cluster.bootstrap import connect
 
+    _guard_driver(settings)
     target = address or settings.ray_address
     if target:
-        connect(target)
+        connect(target, node_ip=_node_ip_for(settings, target))
         return target
-    local = f"127.0.0.1:{settings.ray_port}"
-    if not _listening("127.0.0.1", settings.ray_port):
+    local = f"{settings.ray_node_ip}:{settings.ray_port}"
+    if not _listening(settings.ray_node_ip, settings.ray_port):
         local = start_local_head(settings)
-    connect(local)
+    connect(local, node_ip=settings.ray_node_ip)
     return local
 
 
@@ -115,11 +182,12 @@ def _join_running(settings: Settings, address: str | None) -> bool:
     os.environ.setdefault("RAY_AUTH_MODE", "token")
     target = address or settings.ray_address
     if not target:
-        if not _listening("127.0.0.1", settings.ray_port):
+        if not _listening(settings.ray_node_ip, settings.ray_port):
             return False
-        target = f"127.0.0.1:{settings.ray_port}"
+        target = f"{settings.ray_node_ip}:{settings.ray_port}"
+    _guard_driver(settings)
     try:
-        connect(target)
+        connect(target, node_ip=_node_ip_for(settings, target))
     except ConnectionError:
         return False
     return True

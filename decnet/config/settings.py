@@ -156,6 +156,17 @@ class Settings(BaseSettings):
         le=65535,
         description="GCS port of the local Ray head 'decnet up' starts (6379 is left to Redis).",
     )
+    ray_node_ip: str = Field(
+        "127.0.0.2",
+        description="Address the local Ray node listens on and advertises: a loopback address other "
+        "than 127.0.0.1 (Ray swaps 127.0.0.1 for the LAN address) on one host, the management "
+        "interface's address in a SWARM.",
+    )
+    ray_bind_guard: bool = Field(
+        True,
+        description="Pin Ray's wildcard listeners to ray_node_ip (an LD_PRELOAD shim built with cc); "
+        "turn off only behind a firewall of your own.",
+    )
     decky_host: str | None = Field(
         None,
         description="This machine's name as a decky host (its decnet_host:<name> resource); "

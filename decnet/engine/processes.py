@@ -12,6 +12,19 @@ from pathlib import Path
 
 #: Environment variable that tags a process with the decky it belongs to.
 MARKER_ENV = "DECNET_DECKY_MARKER"
+#: Set, with an ``LD_PRELOAD`` entry, in Ray processes under the bind guard (``cluster/bindguard.py``).
+BIND_GUARD_ENV = "DECNET_BIND_GUARD_ADDR"
+BIND_GUARD_LIBRARY = "libdecnet_bindguard"
+
+
+def without_bind_guard(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without Ray's bind guard: a decky binds its own addresses, never the management one."""
+    out = dict(env)
+    out.pop(BIND_GUARD_ENV, None)
+    preload = [item for item in out.pop("LD_PRELOAD", "").split() if BIND_GUARD_LIBRARY not in item]
+    if preload:
+        out["LD_PRELOAD"] = " ".join(preload)
+    return out
 
 
 def start_detached(command: Sequence[str], log_file: Path, marker: str | None = None) -> int:
@@ -21,7 +34,7 @@ def start_detached(command: Sequence[str], log_file: Path, marker: str | None = 
     if whoever started it died before writing its pid down.
     """
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
+    env = without_bind_guard(dict(os.environ))
     if marker is not None:
         env[MARKER_ENV] = marker
     with log_file.open("ab") as log:

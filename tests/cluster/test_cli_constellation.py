@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -54,6 +55,40 @@ def constellation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         down = _run(env, "down")
         assert down.returncode == 0, down.stderr[-2000:]
         assert "stopped the local Ray head" in down.stdout
+
+
+def _constellation_sockets(data_dir: str) -> list[tuple[str, str]]:
+    """(local address, process name) of every TCP/UDP listener of a process of this constellation."""
+    marker = f"DECNET_DATA_DIR={data_dir}".encode()
+    ours: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                environ = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if marker in environ:
+                ours.add(int(entry.name))
+    listing = subprocess.run(["ss", "-Hlntup"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for line in listing.splitlines():
+        fields = line.split()
+        pids = {int(p) for p in re.findall(r"pid=(\d+)", line)}
+        names = re.findall(r'\(\("([^"]+)"', line)
+        if pids & ours:
+            found.append((fields[4], names[0] if names else "?"))
+    return found
+
+
+def _plain(address: str) -> str:
+    """``[::ffff:127.0.0.2]:6391`` as ``127.0.0.2:6391``."""
+    host, _, port = address.rpartition(":")
+    return f"{host.strip('[]').removeprefix('::ffff:')}:{port}"
+
+
+def _loopback(address: str) -> bool:
+    host = _plain(address).rpartition(":")[0]
+    return host.startswith("127.") or host == "::1"
 
 
 def _workers(env: dict[str, str]) -> list[dict[str, Any]]:
@@ -107,6 +142,13 @@ def test_api_on_loopback_with_roles(constellation: dict[str, str]) -> None:
         line.split()[3] for line in listening.splitlines() if line.split()[3].endswith(f":{WEB_PORT}")
     ]
     assert web_sockets == [f"127.0.0.1:{WEB_PORT}"], web_sockets
+    # Every process of this constellation (Ray's GCS, raylet, agents, workers, Serve) listens on
+    # loopback only.
+    sockets = _constellation_sockets(constellation["DECNET_DATA_DIR"])
+    assert f"127.0.0.2:{RAY_PORT}" in {_plain(address) for address, _ in sockets}, sockets
+    assert len({name for _, name in sockets}) >= 3, sockets  # gcs_server, raylet, python workers
+    exposed = [(address, name) for address, name in sockets if not _loopback(address)]
+    assert exposed == [], exposed
     # Anonymous and viewer callers cannot deploy.
     request = {"deckies": 1, "subnet": "127.79.0.0/24", "services": ["http"], "backend": "local"}
     assert _call("POST", "/api/v1/deckies", body=request)[0] == 401
