@@ -5,5 +5,6 @@ Both are plain classes over a repository; their actors in ``actors/`` only sched
 """
 
 from decnet.intel.correlator import Correlator, CorrelatorStep
+from decnet.intel.profiler import Profiler, ProfilerStep
 
-__all__ = ["Correlator", "CorrelatorStep"]
+__all__ = ["Correlator", "CorrelatorStep", "Profiler", "ProfilerStep"]

@@ -46,6 +46,9 @@ async def snapshot(repo: SQLModelRepository, *, profiles: bool = False) -> dict[
                 }
                 for row in await conn.execute(select(table).order_by(table.c.id))
             ]
+            for r in rows:
+                if isinstance(r.get("profile"), dict) and "event_id" in r["profile"]:
+                    r["profile"] = {**r["profile"], "event_id": eids.get(r["profile"]["event_id"])}
             if not profiles and table is attacker_table:
                 rows = [
                     {k: v for k, v in r.items() if k not in {"score", "profile", "behaviour"}} for r in rows
