@@ -88,7 +88,10 @@ async def deckies(tmp_path: Path) -> AsyncIterator[Fleet]:
 
 @pytest.fixture
 def lan() -> Iterator[str]:
-    """A veth pair (prefix ``dpr``) to hang netns deckies off; returns the parent interface."""
+    """A veth pair (prefix ``dpr``) to hang netns deckies off; returns the parent interface.
+
+    Request it before ``deckies`` so the deckies are torn down while it still exists.
+    """
     tag = secrets.token_hex(3)
     parent, peer = f"dpr{tag}", f"dpr{tag}p"
     run("ip", "link", "add", parent, "type", "veth", "peer", "name", peer)
