@@ -1,0 +1,160 @@
+"""The MIB a decky's agent serves: MIB-II system and interfaces, HOST-RESOURCES uptime, from the persona."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from decnet.fleet.persona import Persona
+from decnet.fleet.rand import derive_int
+from decnet.services.snmp import ber
+from decnet.services.snmp.ber import Oid
+
+SYSTEM = (1, 3, 6, 1, 2, 1, 1)
+IF_TABLE_ENTRY = (1, 3, 6, 1, 2, 1, 2, 2, 1)
+HR_SYSTEM_UPTIME = (1, 3, 6, 1, 2, 1, 25, 1, 1, 0)
+
+#: sysObjectID by OS family: net-snmp's linux / freebsd agent OIDs, Windows' and Cisco's own.
+OBJECT_IDS: dict[str, Oid] = {
+    "linux": (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10),
+    "bsd": (1, 3, 6, 1, 4, 1, 8072, 3, 2, 8),
+    "windows": (1, 3, 6, 1, 4, 1, 311, 1, 1, 3, 1, 2),
+    "cisco": (1, 3, 6, 1, 4, 1, 9, 1, 1208),
+    "embedded": (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10),
+}
+#: Embedded vendors' enterprise numbers (sysObjectID prefix), by the first word of the sysDescr.
+VENDOR_OBJECT_IDS: dict[str, Oid] = {
+    "hp": (1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 1),
+    "brother": (1, 3, 6, 1, 4, 1, 2435, 2, 3, 9, 1),
+    "canon": (1, 3, 6, 1, 4, 1, 1602, 4, 7),
+    "xerox": (1, 3, 6, 1, 4, 1, 253, 8, 62, 1, 20),
+    "kyocera": (1, 3, 6, 1, 4, 1, 1347, 41),
+    "siemens,": (1, 3, 6, 1, 4, 1, 4329, 20, 1, 1, 1),
+    "schneider": (1, 3, 6, 1, 4, 1, 3833, 1, 7),
+}
+
+Value = Callable[[], bytes]
+
+
+def const(value: bytes) -> Value:
+    """A value that does not change."""
+    return lambda: value
+
+
+def timeticks_since(moment: datetime) -> int:
+    """Hundredths of a second from ``moment`` to now, wrapped at 2^32 as TimeTicks are."""
+    return int((datetime.now(UTC) - moment).total_seconds() * 100) % (1 << 32)
+
+
+def sys_descr(persona: Persona) -> str:
+    """What the agent reports as sysDescr: the persona's own, else net-snmp's ``uname -snrvm``."""
+    own = persona.version_of("sysdescr")
+    if own:
+        return own
+    from decnet.services.ssh.system import System
+
+    return System(persona, ()).uname("snrvm")
+
+
+def object_id(persona: Persona, descr: str) -> Oid:
+    first = descr.split(" ", 1)[0].lower()
+    if persona.os_family == "embedded" and first in VENDOR_OBJECT_IDS:
+        return VENDOR_OBJECT_IDS[first]
+    return OBJECT_IDS.get(persona.os_family, OBJECT_IDS["linux"])
+
+
+class Mib:
+    """Sorted OIDs with values computed when asked (uptimes and counters move)."""
+
+    def __init__(self, persona: Persona, *, contact: str, location: str) -> None:
+        self.persona = persona
+        self.entries: dict[Oid, Value] = {}
+        descr = sys_descr(persona)
+        booted = persona.booted_at
+        self.add_system(descr, object_id(persona, descr), contact, location, booted)
+        self.add_interfaces(booted)
+        self.entries[HR_SYSTEM_UPTIME] = lambda: ber.enc_unsigned(timeticks_since(booted), ber.TIMETICKS)
+        self.oids = sorted(self.entries)
+
+    def add_system(self, descr: str, oid: Oid, contact: str, location: str, booted: datetime) -> None:
+        s = SYSTEM
+        name = self.persona.hostname
+        # snmpd starts a few seconds into the boot; sysORLastChange is when it registered its modules.
+        registered = 300 + derive_int(self.persona.seed, "snmp:start", 1500)
+        self.entries.update(
+            {
+                (*s, 1, 0): lambda: ber.enc_octets(descr),
+                (*s, 2, 0): lambda: ber.enc_oid(oid),
+                (*s, 3, 0): lambda: ber.enc_unsigned(
+                    max(0, timeticks_since(booted) - registered), ber.TIMETICKS
+                ),
+                (*s, 4, 0): lambda: ber.enc_octets(contact),
+                (*s, 5, 0): lambda: ber.enc_octets(name),
+                (*s, 6, 0): lambda: ber.enc_octets(location),
+                (*s, 7, 0): lambda: ber.enc_int(72),
+                (*s, 8, 0): lambda: ber.enc_unsigned(1, ber.TIMETICKS),
+            }
+        )
+
+    def add_interfaces(self, booted: datetime) -> None:
+        seed = self.persona.seed
+        mac = bytes.fromhex(self.persona.mac.replace(":", "")) if self.persona.mac else b""
+        nic = (
+            "eth0"
+            if self.persona.os_family != "linux"
+            else ("ens18" if derive_int(seed, "snmp:nic", 2) else "eth0")
+        )
+        rate_in = 2000 + derive_int(seed, "snmp:in", 40000)
+        rate_out = 1000 + derive_int(seed, "snmp:out", 20000)
+        interfaces = (
+            (1, "lo", 24, 65536, 10_000_000, b"", 40, 40),
+            (2, nic, 6, 1500, 1_000_000_000, mac, rate_in, rate_out),
+        )
+        self.entries[(1, 3, 6, 1, 2, 1, 2, 1, 0)] = lambda: ber.enc_int(len(interfaces))
+
+        def counter(per_second: int) -> Value:
+            return lambda: ber.enc_unsigned(
+                int((datetime.now(UTC) - booted).total_seconds() * per_second) % (1 << 32), ber.COUNTER32
+            )
+
+        for index, descr, kind, mtu, speed, phys, rin, rout in interfaces:
+            e = IF_TABLE_ENTRY
+            zero = const(ber.enc_unsigned(0, ber.COUNTER32))
+            self.entries.update(
+                {
+                    (*e, 1, index): const(ber.enc_int(index)),
+                    (*e, 2, index): const(ber.enc_octets(descr)),
+                    (*e, 3, index): const(ber.enc_int(kind)),
+                    (*e, 4, index): const(ber.enc_int(mtu)),
+                    (*e, 5, index): const(ber.enc_unsigned(speed, ber.GAUGE32)),
+                    (*e, 6, index): const(ber.enc_octets(phys)),
+                    (*e, 7, index): const(ber.enc_int(1)),
+                    (*e, 8, index): const(ber.enc_int(1)),
+                    (*e, 9, index): const(ber.enc_unsigned(0, ber.TIMETICKS)),
+                    (*e, 10, index): counter(rin),
+                    (*e, 11, index): counter(max(1, rin // 900)),
+                    (*e, 13, index): zero,
+                    (*e, 14, index): zero,
+                    (*e, 16, index): counter(rout),
+                    (*e, 17, index): counter(max(1, rout // 900)),
+                    (*e, 19, index): zero,
+                    (*e, 20, index): zero,
+                }
+            )
+
+    def get(self, oid: Oid) -> bytes | None:
+        value = self.entries.get(oid)
+        return value() if value is not None else None
+
+    def next(self, oid: Oid) -> tuple[Oid, bytes] | None:
+        """The first OID after ``oid`` and its value (None past the end)."""
+        i = bisect.bisect_right(self.oids, oid)
+        if i >= len(self.oids):
+            return None
+        found = self.oids[i]
+        return found, self.entries[found]()
+
+    def is_object(self, oid: Oid) -> bool:
+        """Whether ``oid`` names an instance's object (so a Get of it is noSuchInstance)."""
+        return any(known[:-1] == oid[:-1] for known in self.oids) if oid else False
