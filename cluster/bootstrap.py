@@ -47,6 +47,8 @@ def settings_payload(settings: Settings) -> dict[str, Any]:
 ACTOR_CLASSES: dict[str, str] = {
     "collector": "actors.collector:CollectorActor",
     "fleet_agent": "actors.fleet_agent:FleetAgentActor",
+    "prober": "actors.prober:ProberActor",
+    "mutator": "actors.mutator:MutatorActor",
 }
 
 

@@ -18,6 +18,7 @@ from decnet.config import Settings
 from decnet.db import get_repository
 from decnet.engine.reconcile import decky_record
 from decnet.fleet.spec import FleetSpec
+from decnet.mutator.apply import MutationOutcome, mutate_decky
 
 
 def agent_hosts() -> list[str]:
@@ -65,3 +66,18 @@ class AgentFleetOperator:
             agent: Any = ray.get_actor(actor_name("fleet_agent", host), namespace="decnet")
             agent.reconcile_now.remote(0.0)  # wake it; do not wait for the deckies
         return uuid.uuid4().hex
+
+    async def mutate(self, name: str) -> MutationOutcome:
+        """Record an operator mutation of ``name`` and wake its host's agent (which redeploys it)."""
+        repo = get_repository(self.settings)
+        await repo.initialize()
+        try:
+            outcome = await mutate_decky(repo, name, "operator")
+        finally:
+            await repo.close()
+        try:
+            agent: Any = ray.get_actor(actor_name("fleet_agent", outcome.host), namespace="decnet")
+        except ValueError:
+            return outcome  # no agent on that host now: it applies the mutation when it starts
+        agent.reconcile_now.remote(0.0)
+        return outcome

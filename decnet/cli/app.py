@@ -55,11 +55,12 @@ def root(
 
 
 def _register() -> None:
-    from decnet.cli import cluster_cmd, config_cmd, fleet_cmd
+    from decnet.cli import cluster_cmd, config_cmd, fleet_cmd, mutate_cmd
 
     app.add_typer(config_cmd.app, name="config")
     fleet_cmd.register(app)
     cluster_cmd.register(app)
+    mutate_cmd.register(app)
 
 
 _register()

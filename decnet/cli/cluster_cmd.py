@@ -433,3 +433,4 @@ def register(app: typer.Typer) -> None:
     app.command("collect")(collect_command)
     app.command("workers")(workers_command)
     app.command("web")(web_command)
+    app.command("probe")(floating_worker_command("prober"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from decnet.fleet.spec import FleetSpec
+from decnet.mutator.apply import MutationOutcome
 
 
 @runtime_checkable
@@ -22,5 +23,21 @@ class FleetOperator(Protocol):
 
         Raise any exception if the request cannot be accepted: the API answers 502 and logs
         the exception's type.
+        """
+        ...
+
+
+@runtime_checkable
+class FleetMutationOperator(Protocol):
+    """An operator that can force a mutation (``POST /api/v1/deckies/{name}/mutate``).
+
+    Without it the app records the mutation in the repository itself and the decky's fleet
+    agent applies it on its next pass.
+    """
+
+    async def mutate(self, name: str) -> MutationOutcome:
+        """Record an operator mutation of decky ``name`` and have its agent apply it (do not wait).
+
+        Raises what :func:`decnet.mutator.apply.mutate_decky` raises.
         """
         ...
