@@ -49,6 +49,9 @@ ACTOR_CLASSES: dict[str, str] = {
     "fleet_agent": "actors.fleet_agent:FleetAgentActor",
     "prober": "actors.prober:ProberActor",
     "mutator": "actors.mutator:MutatorActor",
+    "sniffer": "actors.sniffer:SnifferActor",
+    "correlator": "actors.correlator:CorrelatorActor",
+    "profiler": "actors.profiler:ProfilerActor",
 }
 
 
@@ -64,9 +67,21 @@ def _actor_class(kind: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def ensure_worker(kind: str, settings: Settings, where: str | None = None, *, wait: float = 60.0) -> Any:
-    """The worker's actor, created if it does not exist, once it reports ready."""
-    options = actor_options(kind, where)
+def ensure_worker(
+    kind: str,
+    settings: Settings,
+    where: str | None = None,
+    *,
+    wait: float = 60.0,
+    embed_with: str | None = None,
+) -> Any:
+    """The worker's actor, created if it does not exist, once it reports ready.
+
+    ``embed_with`` pins it to that host instead (embed mode, see ``actor_options``).
+    """
+    if embed_with is None and kind == "profiler" and settings.embed_profiler:
+        embed_with = settings.decky_host or local_host()  # DECNET_EMBED_PROFILER: on the web host
+    options = actor_options(kind, where, embed_with=embed_with)
     cls = _actor_class(kind)
     args: tuple[Any, ...] = (where, settings_payload(settings)) if where else (settings_payload(settings),)
     handle = cls.options(**options).remote(*args)

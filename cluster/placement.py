@@ -65,7 +65,7 @@ def actor_options(kind: str, where: str | None = None, *, embed_with: str | None
     """Ray actor options for a worker: named, detached, restarted forever, placed.
 
     ``where`` is the host (per-host workers) or interface (sniffers); ``embed_with`` pins a
-    floating worker to that host instead (the seed's embed mode).
+    floating worker, or a sniffer, to that host instead (the seed's embed mode).
     """
     spec = WORKERS[kind]
     options: dict[str, Any] = {
@@ -82,7 +82,8 @@ def actor_options(kind: str, where: str | None = None, *, embed_with: str | None
         options["resources"] = {host_resource(where): PIN}
     elif spec.scope == "bridge":
         assert where is not None
-        options["resources"] = {bridge_resource(where): PIN}
+        # Embedded (DECNET_EMBED_SNIFFER), the sniffer of ``where`` runs on the web host instead.
+        options["resources"] = {host_resource(embed_with) if embed_with else bridge_resource(where): PIN}
     elif embed_with:
         options["resources"] = {host_resource(embed_with): PIN}
     return options

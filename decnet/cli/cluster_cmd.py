@@ -358,6 +358,34 @@ def collect_command(
         _follow(handle, "collector")
 
 
+def sniffer_command(
+    ctx: typer.Context,
+    iface: Annotated[str, typer.Option("--iface", help="Decky bridge or macvlan parent to capture on.")],
+    address: AddressOption = None,
+    daemon: DaemonOption = False,
+) -> None:
+    """Ensure the sniffer of IFACE runs (on the node advertising decnet_bridge:IFACE; with
+    DECNET_EMBED_SNIFFER=1 on this, the web, host); without --daemon, follow it until Ctrl-C."""
+    _use_token_auth()
+    settings = load_cli_settings(ctx)
+    from cluster.bootstrap import ensure_worker
+
+    embed = decky_host(settings) if settings.embed_sniffer else None
+    try:
+        connect_or_start(settings, address)
+        import ray
+
+        needed = f"decnet_host:{embed}" if embed else f"decnet_bridge:{iface}"
+        if needed not in ray.cluster_resources():  # type: ignore[no-untyped-call]
+            fail(f"no node advertises {needed}; join the bridge host with --resources '{{\"{needed}\": 1}}'")
+        handle = ensure_worker("sniffer", settings, iface, embed_with=embed)
+    except (RuntimeError, ConnectionError) as exc:
+        fail(str(exc))
+    stdout().print(f"sniffer:{iface} is up ({'on the web host ' + embed if embed else 'on its bridge host'})")
+    if not daemon:
+        _follow(handle, "sniffer")
+
+
 def floating_worker_command(kind: str) -> Any:
     """The CLI command that ensures the floating worker ``kind`` runs (``decnet correlate``, ...)."""
 
@@ -431,6 +459,9 @@ def register(app: typer.Typer) -> None:
     app.command("up")(up_command)
     app.command("down")(down_command)
     app.command("collect")(collect_command)
+    app.command("correlate")(floating_worker_command("correlator"))
+    app.command("profiler")(floating_worker_command("profiler"))
+    app.command("sniffer")(sniffer_command)
     app.command("workers")(workers_command)
     app.command("web")(web_command)
     app.command("probe")(floating_worker_command("prober"))

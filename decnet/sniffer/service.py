@@ -153,14 +153,18 @@ class Sniffer:
             self.stored["store_errors"] += 1
             self.log.warning("sniffer %s: storing failed (kept for retry): %s", self.iface, exc)
 
+    async def step(self) -> None:
+        """One round: refresh the decky names when due, then flush."""
+        if time.monotonic() - self._deckies_at > DECKY_REFRESH_S:
+            try:
+                await self.refresh_deckies()
+            except Exception as exc:
+                self.log.warning("sniffer %s: decky names not refreshed: %s", self.iface, exc)
+                self._deckies_at = time.monotonic()
+        await self.flush()
+
     async def run(self) -> None:
-        """Flush every ``flush_interval_s`` (and refresh the decky names) until cancelled."""
+        """A :meth:`step` every ``flush_interval_s`` until cancelled."""
         while True:
             await asyncio.sleep(self.config.flush_interval_s)
-            if time.monotonic() - self._deckies_at > DECKY_REFRESH_S:
-                try:
-                    await self.refresh_deckies()
-                except Exception as exc:
-                    self.log.warning("sniffer %s: decky names not refreshed: %s", self.iface, exc)
-                    self._deckies_at = time.monotonic()
-            await self.flush()
+            await self.step()

@@ -1,0 +1,117 @@
+"""The sniffer actor: one per decoy bridge, pinned to the host that has it.
+
+It asks for the custom resource ``decnet_bridge:<iface>`` (cluster/placement.py), so Ray
+places it only on the node that advertises that interface and keeps it pending while that
+node is gone. It opens the interface's raw packet socket (the only DECNET process that needs
+``CAP_NET_RAW``), stores fingerprints and scan events through the repository, and saves its
+counters with its heartbeat; a restarted sniffer resumes counting from the saved values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import ray
+
+from actors.base import LoopThread, WorkerCore, start_logging, worker_settings
+from decnet.sniffer import Sniffer, SnifferConfig
+
+
+@ray.remote
+class SnifferActor:
+    """Passive fingerprinting on one interface (named ``sniffer:<iface>``)."""
+
+    def __init__(
+        self, iface: str, settings: dict[str, Any] | None = None, config: dict[str, Any] | None = None
+    ) -> None:
+        self.iface = iface
+        self.settings = worker_settings(settings)
+        self.config = SnifferConfig(**(config or {}))
+        start_logging("sniffer", self.settings)
+        self.core = WorkerCore(f"sniffer:{iface}", "sniffer", self.settings)
+        self.sniffer: Sniffer | None = None
+        self.base: dict[str, int] = {}
+        self.loop = LoopThread(f"sniffer-{iface}")
+        self.loop.spawn(self._run())
+
+    async def _run(self) -> None:
+        core = self.core
+        try:
+            repo = await core.open_repository()
+            self.base = dict(core.counters)
+            sniffer = Sniffer(self.iface, repo, self.config, log=core.log)
+            sniffer.start()
+            self.sniffer = sniffer
+            core.ready = True
+            core.log.info("sniffer capturing on %s", self.iface)
+        except Exception as exc:
+            core.error = f"{type(exc).__name__}: {exc}"
+            core.log.error("sniffer on %s cannot start: %s", self.iface, core.error)
+            raise
+        await asyncio.gather(self._flush_forever(sniffer), core.heartbeat_forever())
+
+    async def _flush_forever(self, sniffer: Sniffer) -> None:
+        while True:
+            await asyncio.sleep(self.config.flush_interval_s)
+            await sniffer.step()
+            self._sync()
+            if sniffer.error and not self.core.error:
+                self.core.error = sniffer.error
+
+    def _sync(self) -> None:
+        """The persisted counters: the values saved before this incarnation plus its own."""
+        if self.sniffer is None:
+            return
+        now = self.sniffer.counters()
+        self.core.counters = {
+            k: self.base.get(k, 0) + now.get(k, 0) for k in {*self.base, *now} - {"tracked_flows"}
+        }
+
+    # -- actor methods -----------------------------------------------------------------
+
+    def check_health(self) -> dict[str, Any]:
+        """Raise if capture failed; else health, counters and the interface."""
+        if self.core.error:
+            raise RuntimeError(f"sniffer {self.iface}: {self.core.error}")
+        if self.sniffer is not None and self.core.ready and not self.sniffer.capturing:
+            raise RuntimeError(f"sniffer {self.iface}: capture thread stopped")
+        health = self.core.health()
+        health["iface"] = self.iface
+        if self.sniffer is not None:
+            health["tracked_flows"] = self.sniffer.counters()["tracked_flows"]
+        return health
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        """Block until capturing (True) or ``timeout`` passes or start-up failed (False)."""
+        deadline = time.monotonic() + timeout
+        while not self.core.ready:
+            if self.core.error or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def pid(self) -> int:
+        """The actor's process id."""
+        return self.core.pid
+
+    def counters(self) -> dict[str, int]:
+        """Counters since the sniffer first ran (carried over restarts)."""
+        return dict(self.core.counters)
+
+    def flush(self) -> dict[str, int]:
+        """Store what is pending and save the counters now."""
+        if self.sniffer is not None:
+            self.loop.call(self.sniffer.flush())
+            self._sync()
+        self.loop.call(self.core.save())
+        return dict(self.core.counters)
+
+    def shutdown(self) -> None:
+        """Stop capturing, store what was gathered, save the counters (before the actor is killed)."""
+        if self.sniffer is not None:
+            self.sniffer.stop()
+            self.loop.call(self.sniffer.flush())
+            self._sync()
+        self.loop.call(self.core.save())
