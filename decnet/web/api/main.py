@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from decnet.web.api.routes import auth, deckies, events, health, mutations, realism, workers
+from decnet.web.api.routes import auth, deckies, events, fingerprints, health, mutations, realism, workers
 
 #: Prefix of every API route.
 API_PREFIX = "/api/v1"
@@ -15,5 +15,6 @@ api_router.include_router(auth.router)
 api_router.include_router(workers.router)
 api_router.include_router(deckies.router)
 api_router.include_router(events.router)
+api_router.include_router(fingerprints.router)
 api_router.include_router(realism.router)
 api_router.include_router(mutations.router)
