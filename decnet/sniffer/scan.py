@@ -3,7 +3,7 @@
 Each source has a window (``scan_window_s``) that starts at its first SYN. A source that
 reached ``scan_ports`` distinct ports or ``scan_deckies`` distinct destinations within its
 window is a scanner; when the window ends a ``scan`` report is made with the final counts,
-including the ports answered with RST (closed) or SYN-ACK (open). Memory is bounded: sources
+including the ports answered with SYN-ACK (open) or only ever with RST (closed). Memory is bounded: sources
 are evicted least recently used first and each source remembers at most ``max_targets``.
 """
 
@@ -123,7 +123,7 @@ class ScanDetector:
             end=min(now, window.start + self.config.scan_window_s),
             ports=len(window.ports),
             deckies=len(window.deckies),
-            closed=len(window.closed),
+            closed=len(window.closed - window.opened),
             opened=len(window.opened),
             syns=window.syns,
             signature=signature,

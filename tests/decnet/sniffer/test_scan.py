@@ -13,6 +13,7 @@ def test_many_ports_make_one_report_when_the_window_ends() -> None:
     for port in range(20, 30):
         scans.syn("198.51.100.9", "10.0.0.1", port, "nmap", 100.0 + port / 100)
         scans.answer("10.0.0.1", port, "198.51.100.9", opened=port == 22)
+    scans.answer("10.0.0.1", 22, "198.51.100.9", opened=False)  # an open port's RST: still open
     assert scans.tick(105.0) == []
     [report] = scans.tick(110.5)
     assert (report.src, report.ports, report.deckies, report.syns) == ("198.51.100.9", 10, 1, 10)
