@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from decnet.web.api.routes import auth, deckies, events, fingerprints, health, mutations, realism, workers
+from decnet.web.api.routes import (
+    attackers,
+    auth,
+    credentials,
+    deckies,
+    events,
+    fingerprints,
+    health,
+    mutations,
+    realism,
+    sessions,
+    stats,
+    workers,
+)
 
 #: Prefix of every API route.
 API_PREFIX = "/api/v1"
@@ -18,3 +31,7 @@ api_router.include_router(events.router)
 api_router.include_router(fingerprints.router)
 api_router.include_router(realism.router)
 api_router.include_router(mutations.router)
+api_router.include_router(attackers.router)
+api_router.include_router(sessions.router)
+api_router.include_router(credentials.router)
+api_router.include_router(stats.router)
