@@ -12,6 +12,8 @@ clients=(
   dig:bind9-dnsutils
   snmpget:snmp
   mosquitto_pub:mosquitto-clients
+  smbclient:smbclient
+  ldapsearch:ldap-utils
   mysql:default-mysql-client
   psql:postgresql-client
   redis-cli:redis-tools

@@ -1,0 +1,178 @@
+"""The smb service against smbclient and raw SMB/NetBIOS clients; parser fuzzing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from decnet.services.smb import SMBService
+from decnet.services.smb import protocol as p
+from decnet.services.smb.service import decode_netbios_name
+from tests.decnet.services.ntlm.helpers import (
+    blast,
+    garbage,
+    linux_persona,
+    running,
+    verify_hashcat_5600,
+    windows_persona,
+)
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+async def smbclient(port: int, user: str, password: str) -> tuple[int, str]:
+    path = shutil.which("smbclient")
+    assert path is not None, "smbclient missing: run scripts/ensure-test-deps.sh"
+    proc = await asyncio.create_subprocess_exec(
+        path,
+        "-L",
+        "//127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        f"{user}%{password}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+@pytest.mark.parametrize("windows", [True, False])
+async def test_smbclient_ntlmv2_captured_and_crackable(windows: bool) -> None:
+    persona = windows_persona() if windows else linux_persona()
+    async with running(SMBService, persona) as (_, ports, events):
+        code, out = await smbclient(ports[0], "alice", "Summer2025!")
+        assert code != 0 and "NT_STATUS_LOGON_FAILURE" in out
+        (auth,) = await events.wait("auth")
+        fields = auth.fields
+        assert fields["username"] == "alice" and fields["secret_kind"] == "ntlmv2"
+        assert fields["result"] == "failure" and fields["method"] == "ntlmssp"
+        assert verify_hashcat_5600(fields["secret"], "Summer2025!")
+        assert not verify_hashcat_5600(fields["secret"], "Summer2025")
+        (neg,) = events.of("negotiate")
+        assert neg.fields["dialect"] == "3.1.1" and "3.1.1" in neg.fields["dialects"]
+        assert [e.event_type for e in events.of("session_setup")] == ["session_setup"]
+        await events.wait("disconnect")
+        assert events.items[0].event_type == "connect"
+
+
+async def test_dialect_cap_and_signing() -> None:
+    async with running(SMBService, windows_persona(), max_dialect="2.1", signing_required=True) as (
+        _,
+        ports,
+        ev,
+    ):
+        _code, out = await smbclient(ports[0], "bob", "x")
+        assert "NT_STATUS_LOGON_FAILURE" in out
+        assert ev.of("negotiate")[0].fields["dialect"] == "2.1"
+        assert ev.of("auth")[0].fields["dialect"] == "2.1"
+
+
+async def _exchange(port: int, data: bytes, *, timeout: float = 3.0) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    out = b""
+    try:
+        while True:
+            chunk = await asyncio.wait_for(reader.read(65536), timeout)
+            if not chunk:
+                break
+            out += chunk
+    except TimeoutError:
+        pass
+    finally:
+        writer.close()
+    return out
+
+
+def _smb1_negotiate(*dialects: bytes) -> bytes:
+    body = b"".join(b"\x02" + d + b"\x00" for d in dialects)
+    header = b"\xffSMBr" + bytes(4) + b"\x18" + struct.pack("<H", 0xC853) + bytes(12) + b"\x00\x00\x40\x06"
+    header += b"\x00\x00\x01\x00"
+    msg = header + b"\x00" + struct.pack("<H", len(body)) + body
+    return struct.pack(">I", len(msg)) + msg
+
+
+NMAP_PROBE = _smb1_negotiate(
+    b"PC NETWORK PROGRAM 1.0", b"MICROSOFT NETWORKS 1.03", b"LANMAN1.0", b"Samba", b"NT LM 0.12"
+)
+
+
+async def test_smb1_only_negotiate_refused_like_the_real_servers() -> None:
+    async with running(SMBService, linux_persona()) as (_, ports, events):
+        reply = await _exchange(ports[0], NMAP_PROBE)
+        assert reply[4:9] == b"\xffSMBr" and reply[-5:] == b"\x01\xff\xff\x00\x00"  # dialect index 0xFFFF
+        assert reply[30:32] == b"\x40\x06"  # PID echoed
+        assert events.of("negotiate")[0].fields["smb1_only"] == "true"
+    async with running(SMBService, windows_persona()) as (_, ports, events):
+        assert await _exchange(ports[0], NMAP_PROBE) == b""  # SMB1 disabled: connection closed
+        assert events.of("negotiate")[0].fields["dialect"] == "none"
+
+
+async def test_smb1_negotiate_with_smb2_dialects_upgrades() -> None:
+    async with running(SMBService, windows_persona()) as (_, ports, _events):
+        reply = await _exchange(
+            ports[0], _smb1_negotiate(b"NT LM 0.12", b"SMB 2.002", b"SMB 2.???"), timeout=1
+        )
+        msg = reply[4:]
+        assert msg[:4] == b"\xfeSMB" and struct.unpack_from("<I", msg, 8)[0] == 0
+        assert struct.unpack_from("<H", msg, 64 + 4)[0] == 0x02FF
+
+
+async def test_netbios_port() -> None:
+    called = b"".join(bytes([0x41 + (c >> 4), 0x41 + (c & 15)]) for c in b"*SMBSERVER      ")
+    calling = b"".join(bytes([0x41 + (c >> 4), 0x41 + (c & 15)]) for c in b"KALI           \x00")
+    request = b"\x20" + called + b"\x00\x20" + calling + b"\x00"
+    async with running(SMBService, windows_persona(), netbios_ports=(0,)) as (_, ports, events):
+        reply = await _exchange(
+            ports[0], b"\x81\x00" + struct.pack(">H", len(request)) + request, timeout=0.5
+        )
+        assert reply == b"\x82\x00\x00\x00"
+        assert events.of("netbios_session")[0].fields["called"] == "*SMBSERVER<20>"
+        # Without a session request, Windows answers "unspecified error".
+        assert await _exchange(ports[0], NMAP_PROBE) == b"\x83\x00\x00\x01\x8f"
+    assert decode_netbios_name(calling) == "KALI"
+
+
+async def test_oversize_and_garbage_close_quickly() -> None:
+    async with running(SMBService, windows_persona()) as (_, ports, events):
+        assert await _exchange(ports[0], b"\x00\xff\xff\xff" + b"A" * 100) == b""
+        assert await _exchange(ports[0], b"GET / HTTP/1.0\r\n\r\n") == b""
+        await events.wait("disconnect", 2)
+        reasons = sorted(e.fields["reason"] for e in events.of("disconnect"))
+        assert reasons == ["oversize", "protocol"]
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_fuzz_smb_parsers(data: bytes) -> None:
+    for msg in (data, b"\xfeSMB\x40\x00" + data, b"\xffSMBr" + data):
+        for parse in (p.parse_header, p.parse_negotiate, p.parse_session_setup, p.parse_smb1_negotiate):
+            with contextlib.suppress(p.SMBError):
+                parse(msg)
+        p.tree_connect_path(msg)
+        decode_netbios_name(msg[:32])
+
+
+async def test_hostile_input_does_not_hurt_the_service() -> None:
+    prefixes = (
+        b"\x00\x00\x00\x44\xfeSMB@\x00",
+        b"\x00\x00\x01\x00\xffSMBr",
+        b"\x81\x00\x00\x44",
+        b"\x00\x00\x00",
+    )
+    inputs = garbage(7, 60, prefixes)
+    async with running(SMBService, windows_persona(), idle_timeout=0.5) as (_, ports, events):
+        await blast(ports[0], inputs)
+        await events.wait("disconnect", len(inputs), timeout=10)
+        assert not [e for e in events.of("disconnect") if e.fields["reason"] == "error"]
+        _code, out = await smbclient(ports[0], "eve", "pw")
+        assert "NT_STATUS_LOGON_FAILURE" in out
