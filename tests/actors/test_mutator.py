@@ -14,6 +14,7 @@ import pytest
 import ray
 
 from cluster.bootstrap import ensure_worker, settings_payload, stop_worker
+from cluster.operator import AgentFleetOperator
 from cluster.placement import actor_options
 from decnet.config import Settings
 from decnet.db import get_repository
@@ -117,6 +118,17 @@ def test_the_mutator_rotates_on_schedule_and_the_agent_applies_it(ray_cluster: N
         health = ray.get(mutator.check_health.remote(), timeout=30)
         assert health["counters"]["mutations"] >= 2
         assert ray.get(agent.check_health.remote(), timeout=30)["counters"].get("redeployed", 0) >= 1
+
+        # An operator's mutation through the fleet operator (what the API and the CLI use).
+        ray.kill(mutator, no_restart=True)
+        mutator = None
+        outcome = asyncio.run(AgentFleetOperator(settings).mutate(name))
+        assert outcome.trigger == "operator" and outcome.host == HOST
+        deadline = time.monotonic() + 60
+        while list(json.loads(runtime.read_text())["services"]) != outcome.new_services:
+            assert time.monotonic() < deadline, "the woken agent did not apply the operator's mutation"
+            time.sleep(0.25)
+        assert asyncio.run(_mutations(settings))[0][2] == "operator"
     finally:
         if mutator is not None:
             ray.kill(mutator, no_restart=True)
