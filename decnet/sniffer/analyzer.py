@@ -18,7 +18,7 @@ from decnet.events.model import Event, new_eid
 from decnet.sniffer.config import SnifferConfig
 from decnet.sniffer.findings import Findings
 from decnet.sniffer.flows import FlowTable
-from decnet.sniffer.packet import ACK, FIN, PROTO_TCP, RST, SYN, Packet, parse_frame
+from decnet.sniffer.packet import ACK, FIN, PROTO_TCP, RST, SYN, Packet, parse_frame, reverse_key
 from decnet.sniffer.scan import ScanDetector, ScanReport
 from decnet.sniffer.tcpfp import SynFingerprint, syn_fingerprint
 
@@ -30,6 +30,7 @@ SYN_CACHE = 4096
 
 COUNTERS = (
     "packets",
+    "untracked",
     "malformed",
     "flows",
     "syn_fingerprints",
@@ -44,6 +45,7 @@ COUNTERS = (
 )
 
 SynKey = tuple[str, int, int, int, int]
+_CONTROL = SYN | RST | FIN
 
 
 class Analyzer:
@@ -69,6 +71,9 @@ class Analyzer:
         """Analyse one captured Ethernet frame seen at ``now`` (epoch seconds)."""
         counts = self.counts
         counts["packets"] += 1
+        if self._untracked_segment(frame):
+            counts["untracked"] += 1
+            return
         pkt = parse_frame(frame)
         if pkt is None or pkt.proto != PROTO_TCP or not pkt.dport:
             counts["malformed"] += 1
@@ -82,10 +87,10 @@ class Analyzer:
             return
         if flags & RST:
             self.scans.answer(pkt.src, pkt.sport, pkt.dst, opened=False)
-            self.flows.close((pkt.dst, pkt.dport, pkt.src, pkt.sport))
-            self.flows.close((pkt.src, pkt.sport, pkt.dst, pkt.dport))
+            self.flows.close(reverse_key(pkt.key))
+            self.flows.close(pkt.key)
             return
-        key = (pkt.src, pkt.sport, pkt.dst, pkt.dport)
+        key = pkt.key
         if pkt.payload:
             found = self.flows.data(key, pkt.seq, pkt.payload)
             if found:
@@ -93,6 +98,19 @@ class Analyzer:
                     self._add(pkt.src, kind, value, now)
         if flags & FIN:
             self.flows.close(key)
+
+    def _untracked_segment(self, frame: bytes) -> bool:
+        """True for an untagged IPv4 TCP segment without SYN/RST/FIN of a flow not under reassembly.
+
+        The bulk of traffic; skipping it before the full parse keeps new flows analysed under load.
+        """
+        if len(frame) < 54 or frame[12] != 8 or frame[13] != 0 or frame[23] != PROTO_TCP:
+            return False
+        ihl = (frame[14] & 0x0F) * 4
+        t = 14 + ihl
+        if ihl < 20 or len(frame) < t + 14 or frame[20] & 0x3F or frame[21] or frame[t + 13] & _CONTROL:
+            return False
+        return frame[26:30] + frame[t : t + 2] + frame[30:34] + frame[t + 2 : t + 4] not in self.flows.flows
 
     def _budget(self, now: float) -> bool:
         second = int(now)
@@ -105,7 +123,7 @@ class Analyzer:
 
     def _syn(self, pkt: Packet, now: float) -> None:
         counts = self.counts
-        if self.flows.open((pkt.src, pkt.sport, pkt.dst, pkt.dport), pkt.seq):
+        if self.flows.open(pkt.key, pkt.seq):
             counts["flows"] += 1
         key = (pkt.src, pkt.ttl, pkt.window, len(pkt.tcp_options), pkt.flags)
         fp: SynFingerprint | None

@@ -10,12 +10,13 @@ used flow when full.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from decnet.sniffer import http, ssh, tls
 
-FlowKey = tuple[str, int, str, int]
+#: A flow's identity (the analyser uses the raw 4-tuple bytes of :attr:`Packet.key`).
+FlowKey = Hashable
 #: (kind, value) pairs a client stream revealed.
 Reveal = list[tuple[str, str]]
 
@@ -24,6 +25,7 @@ Reveal = list[tuple[str, str]]
 class Flow:
     """One client-to-server byte stream being reassembled."""
 
+    isn: int
     next_seq: int
     buffer: bytearray = field(default_factory=bytearray)
     pending: dict[int, bytes] = field(default_factory=dict)
@@ -102,13 +104,20 @@ class FlowTable:
         return len(self.flows)
 
     def open(self, key: FlowKey, isn: int) -> bool:
-        """Start tracking a flow at its SYN; False if it was tracked already (a retransmission)."""
-        if key in self.flows:
-            return False
+        """Start tracking a flow at its SYN; False for a retransmitted SYN (same initial sequence).
+
+        A SYN with a new initial sequence on a tracked 4-tuple is a new connection (the port was
+        reused): it replaces the old flow.
+        """
+        old = self.flows.get(key)
+        if old is not None:
+            if old.isn == isn:
+                return False
+            del self.flows[key]
         if len(self.flows) >= self.max_flows:
             self.flows.popitem(last=False)
             self.evicted += 1
-        self.flows[key] = Flow(next_seq=(isn + 1) & 0xFFFFFFFF)
+        self.flows[key] = Flow(isn=isn, next_seq=(isn + 1) & 0xFFFFFFFF)
         return True
 
     def close(self, key: FlowKey) -> None:

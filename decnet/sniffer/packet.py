@@ -49,6 +49,14 @@ class Packet:
     tcp_options: bytes = b""
     reserved: int = 0
     payload: bytes = b""
+    #: The 4-tuple as raw bytes (source address, port, destination address, port): a flow key.
+    key: bytes = b""
+
+
+def reverse_key(key: bytes) -> bytes:
+    """The flow key of the opposite direction."""
+    half = len(key) // 2
+    return key[half:] + key[:half]
 
 
 def _ip4(raw: bytes) -> str:
@@ -99,7 +107,7 @@ def parse_ipv4(data: bytes) -> Packet | None:
     )
     if frag & 0x3FFF:  # a fragment (MF set or a nonzero offset): no transport header to trust
         return packet
-    _transport(packet, data[ihl:total])
+    _transport(packet, data[ihl:total], data[12:16], data[16:20])
     return packet
 
 
@@ -130,11 +138,11 @@ def parse_ipv6(data: bytes) -> Packet | None:
     else:
         if packet.proto in _IPV6_EXT:
             return packet
-    _transport(packet, body)
+    _transport(packet, body, data[8:24], data[24:40])
     return packet
 
 
-def _transport(packet: Packet, seg: bytes) -> None:
+def _transport(packet: Packet, seg: bytes, src: bytes, dst: bytes) -> None:
     if packet.proto == PROTO_TCP:
         if len(seg) < 20:
             return
@@ -151,6 +159,7 @@ def _transport(packet: Packet, seg: bytes) -> None:
         packet.urgent = int.from_bytes(seg[18:20], "big")
         packet.tcp_options = seg[20:off]
         packet.payload = seg[off:]
+        packet.key = src + seg[0:2] + dst + seg[2:4]
     elif packet.proto == PROTO_UDP:
         if len(seg) < 8:
             return
