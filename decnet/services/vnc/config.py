@@ -1,0 +1,24 @@
+"""Options of the vnc service."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from decnet.services.streambase import StreamConfig
+
+
+class VNCConfig(StreamConfig):
+    """What an operator may set for a decky's VNC server; unknown keys are rejected."""
+
+    ports: tuple[int, ...] | None = Field(None, description="Ports instead of 5900.")
+    server: Literal["tigervnc", "x11vnc", "tightvnc"] | None = Field(
+        None, description="Which VNC server to be (default: TigerVNC on Linux, TightVNC on Windows)."
+    )
+    blacklist_threshold: int = Field(
+        5, ge=0, le=1000, description="Failures from one address before it is locked out (0: never)."
+    )
+    blacklist_timeout: float = Field(
+        10.0, gt=0, le=86400, description="First lock-out in seconds; doubles each time, as TigerVNC does."
+    )
