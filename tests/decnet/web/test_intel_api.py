@@ -213,12 +213,12 @@ async def test_every_intel_route_is_documented(web: Running) -> None:
     schema = web.app.openapi()
     for path in (
         "/api/v1/attackers",
-        "/api/v1/attackers/{key}",
-        "/api/v1/sessions/{session_id}",
+        "/api/v1/attackers/{id}",
+        "/api/v1/sessions/{id}",
         "/api/v1/credentials",
         "/api/v1/stats",
     ):
         ok = schema["paths"][path]["get"]["responses"]["200"]
         assert "$ref" in json.dumps(ok["content"]["application/json"]["schema"]), path
-    for path in ("/api/v1/attackers/export.jsonl", "/api/v1/attackers/{key}/stix"):
+    for path in ("/api/v1/attackers/export.jsonl", "/api/v1/attackers/{id}/stix"):
         assert schema["paths"][path]["get"]["responses"]["200"]["description"]

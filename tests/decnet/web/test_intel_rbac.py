@@ -12,9 +12,9 @@ PENDING_PASSWORD = "pending-password-1"
 ROUTES = [
     "/api/v1/attackers",
     "/api/v1/attackers/export.jsonl",
-    "/api/v1/attackers/{key}",
-    "/api/v1/attackers/{key}/stix",
-    "/api/v1/sessions/{session_id}",
+    "/api/v1/attackers/{id}",
+    "/api/v1/attackers/{id}/stix",
+    "/api/v1/sessions/{id}",
     "/api/v1/credentials",
     "/api/v1/stats",
 ]
@@ -28,7 +28,7 @@ def test_the_intel_routes_are_read_only(web: Running) -> None:
 
 @pytest.mark.parametrize("template", ROUTES)
 async def test_access(web: Running, template: str) -> None:
-    path = template.replace("{key}", "192.0.2.1").replace("{session_id}", "1")
+    path = template.replace("attackers/{id}", "attackers/192.0.2.1").replace("{id}", "1")
     read = 404 if "{" in template else 200  # an empty repository has no attacker or session 1
     await add_user(web.app, "pending", PENDING_PASSWORD, "viewer", must_change=True)
     pending = bearer(await login(web.client, "pending", PENDING_PASSWORD))

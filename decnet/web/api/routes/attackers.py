@@ -107,22 +107,22 @@ async def export_attackers(
 
 
 @router.get(
-    "/attackers/{key}",
+    "/attackers/{id}",
     summary="One attacker in full",
     response_model=AttackerDetail,
     responses={**AUTH_RESPONSES, **NOT_FOUND},
 )
-async def get_attacker(_: ViewerDep, repo: RepoDep, key: AttackerKey) -> AttackerDetail:
+async def get_attacker(_: ViewerDep, repo: RepoDep, id: AttackerKey) -> AttackerDetail:
     """Profile (classes, timing, tools, techniques, phase, score and reasons), timeline (newest events),
     sessions, credentials, techniques with their evidence, traversal across deckies and profile history."""
-    detail = await queries.get_attacker(repo, key)
+    detail = await queries.get_attacker(repo, id)
     if detail is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such attacker")
     return detail
 
 
 @router.get(
-    "/attackers/{key}/stix",
+    "/attackers/{id}/stix",
     summary="One attacker as a STIX 2.1 bundle",
     response_class=JSONResponse,
     responses={
@@ -135,10 +135,10 @@ async def get_attacker(_: ViewerDep, repo: RepoDep, key: AttackerKey) -> Attacke
         },
     },
 )
-async def attacker_stix(_: ViewerDep, repo: RepoDep, key: AttackerKey) -> JSONResponse:
+async def attacker_stix(_: ViewerDep, repo: RepoDep, id: AttackerKey) -> JSONResponse:
     """The attacker's address, indicator and ATT&CK attack patterns as a STIX 2.1 bundle."""
     async with repo.transaction() as conn:
-        row = await queries.attacker_row(conn, key)
+        row = await queries.attacker_row(conn, id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such attacker")
     return JSONResponse(stix_bundle(row), media_type="application/stix+json;version=2.1")

@@ -16,16 +16,16 @@ router = APIRouter(tags=["attackers"])
 
 
 @router.get(
-    "/sessions/{session_id}",
+    "/sessions/{id}",
     summary="One session",
     response_model=SessionDetail,
     responses={**AUTH_RESPONSES, 404: {"model": ErrorOut, "description": "No such session."}},
 )
 async def get_session(
-    _: ViewerDep, repo: RepoDep, session_id: Annotated[int, Path(ge=1, description="Session id.")]
+    _: ViewerDep, repo: RepoDep, id: Annotated[int, Path(ge=1, description="Session id.")]
 ) -> SessionDetail:
     """A session (decky, service, times, counts, login) with every command typed, in order."""
-    session = await queries.get_session(repo, session_id)
+    session = await queries.get_session(repo, id)
     if session is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such session")
     return session
