@@ -107,6 +107,13 @@ class Sniffer:
         with self.lock:
             return {**self.analyzer.counts, **self.stored, "tracked_flows": len(self.analyzer.flows)}
 
+    def _lost(self, count: int) -> None:
+        """Count rows or events dropped because storage is behind (pending bound reached)."""
+        if count > 0:
+            with self.lock:
+                self.analyzer.counts["pending_overflow"] += count
+                self.analyzer.counts["dropped"] += count
+
     async def refresh_deckies(self) -> None:
         """Reload the decky address-to-name map scan events are labelled with."""
         deckies = await self.repo.list_deckies()
@@ -122,7 +129,9 @@ class Sniffer:
             rows, events = self.analyzer.drain(now)
             if self._sock is not None:
                 self.analyzer.note_kernel_drops(kernel_stats(self._sock)[1])
-        self._fingerprints = (self._fingerprints + rows)[: self.config.max_pending]
+        pending = self._fingerprints + rows
+        self._lost(len(pending) - self.config.max_pending)
+        self._fingerprints = pending[: self.config.max_pending]
         for event in events:
             try:
                 event.validate()
@@ -132,6 +141,8 @@ class Sniffer:
                 continue
             if len(self._events) < self.config.max_pending_events:
                 self._events.append(event)
+            else:
+                self._lost(1)
         try:
             if self._fingerprints:
                 await self.repo.upsert_fingerprints(self._fingerprints)

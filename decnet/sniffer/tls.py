@@ -219,7 +219,7 @@ def ja4(hello: ClientHello, transport: str = "t") -> str:
     """JA4 (TLS client) of a ClientHello."""
     a, b, c = ja4_parts(hello, transport)
     bh = _hash12(b) if b else "000000000000"
-    ch = _hash12(c) if _clean(hello.extensions) else "000000000000"
+    ch = _hash12(c) if c else "000000000000"
     return f"{a}_{bh}_{ch}"
 
 
