@@ -9,6 +9,7 @@ clients=(
   curl:curl
   nmap:nmap
   ip:iproute2
+  openssl:openssl
   dig:bind9-dnsutils
   snmpget:snmp
   mosquitto_pub:mosquitto-clients
