@@ -25,7 +25,7 @@ def _verdict(check: str, decky: str, mine: Iterable[str], owners: dict[str, set[
     shared = sorted({other for item in items for other in owners.get(item, set())} - {decky})
     if shared:
         return Verdict.of(check, False, f"{what} also used by {', '.join(shared)}", UNIQUE_WEIGHT)
-    return Verdict.of(check, True, f"{len(items)} {what}, unique in the fleet", UNIQUE_WEIGHT)
+    return Verdict.of(check, True, f"{what}: {len(items)} seen, unique in the fleet", UNIQUE_WEIGHT)
 
 
 def uniqueness(

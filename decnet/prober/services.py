@@ -19,6 +19,8 @@ from decnet.prober.net import close, open_tcp, read_line, read_some
 from decnet.prober.target import ProbeTarget
 from decnet.prober.verdict import Observation, Verdict, printable
 
+#: Ports where a service speaks TLS from the first byte (the generic check notes their certificates).
+TLS_PORTS = frozenset({443, 465, 636, 993, 995, 2376, 6443, 8443})
 #: Weights of the service checks in the realism score.
 BANNER_WEIGHT = 3
 ANSWERS_WEIGHT = 1
@@ -155,28 +157,56 @@ async def https_check(probe: ServiceProbe) -> list[Verdict]:
 
 
 async def generic_check(probe: ServiceProbe) -> list[Verdict]:
-    """The service answers at all: each port accepts, then greets or waits for the client."""
-    target = probe.target
-    notes, ok = [], True
+    """The service answers at all: each port accepts, then greets or waits for the client.
+
+    On TLS ports the handshake must complete; the certificate is noted for the uniqueness check.
+    """
+    notes: list[str] = []
+    ok = True
     for port in probe.ports:
-        try:
-            reader, writer = await open_tcp(target.ip, port, probe.timeout)
-        except (OSError, TimeoutError) as exc:
-            ok = False
-            notes.append(f"{port}: no connection ({exc})")
-            continue
-        try:
-            greeting = await read_some(reader, min(probe.timeout, 1.5), 512)
-            closed = not greeting and reader.at_eof()
-        finally:
-            await close(writer)
-        if greeting:
-            text = printable(greeting.split(b"\n", 1)[0].rstrip(b"\r"), 120)
-            probe.observation.banners[f"{probe.slug}:{port}"] = text
-            notes.append(f"{port}: greets {text!r}")
-        elif closed:
-            ok = False
-            notes.append(f"{port}: accepted then closed at once")
+        if port in TLS_PORTS:
+            note, good = await _tls_answers(probe, port)
         else:
-            notes.append(f"{port}: accepts and waits for the client")
+            note, good = await _plain_answers(probe, port)
+        notes.append(f"{port}: {note}")
+        ok = ok and good
     return [Verdict.of(f"answers:{probe.slug}", ok, "; ".join(notes), ANSWERS_WEIGHT)]
+
+
+async def _plain_answers(probe: ServiceProbe, port: int) -> tuple[str, bool]:
+    try:
+        reader, writer = await open_tcp(probe.target.ip, port, probe.timeout)
+    except (OSError, TimeoutError) as exc:
+        return f"no connection ({exc})", False
+    try:
+        greeting = await read_some(reader, min(probe.timeout, 1.5), 512)
+        closed = not greeting and reader.at_eof()
+    finally:
+        await close(writer)
+    if greeting:
+        text = printable(greeting.split(b"\n", 1)[0].rstrip(b"\r"), 120)
+        probe.observation.banners[f"{probe.slug}:{port}"] = text
+        return f"greets {text!r}", True
+    if closed:
+        return "accepted then closed at once", False
+    return "accepts and waits for the client", True
+
+
+async def _tls_answers(probe: ServiceProbe, port: int) -> tuple[str, bool]:
+    try:
+        reader, writer = await open_tcp(probe.target.ip, port, probe.timeout, _insecure_tls())
+    except (OSError, TimeoutError, ssl.SSLError) as exc:
+        return f"no TLS handshake ({exc})", False
+    try:
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+        greeting = await read_some(reader, min(probe.timeout, 1.0), 512)
+    finally:
+        await close(writer)
+    digest = hashlib.sha256(der).hexdigest() if der else ""
+    if digest:
+        probe.observation.certificates.add(digest)
+    if greeting:
+        probe.observation.banners[f"{probe.slug}:{port}"] = printable(
+            greeting.split(b"\n", 1)[0].rstrip(b"\r"), 120
+        )
+    return f"TLS, certificate sha256 {digest[:16] or 'none'}", True

@@ -13,7 +13,8 @@ def printable(data: bytes | str, limit: int = 160) -> str:
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     out = []
     for char in text[:limit]:
-        out.append(char if char.isprintable() else f"\\x{ord(char) & 0xFF:02x}")
+        code = ord(char)
+        out.append(char if char.isprintable() else f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
     return "".join(out) + ("..." if len(text) > limit else "")
 
 
