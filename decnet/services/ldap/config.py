@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from decnet.services.streambase import StreamConfig
 
@@ -39,3 +39,11 @@ class LDAPConfig(StreamConfig):
         le=16 << 20,
         description="Largest LDAP message read; larger ones close the connection.",
     )
+
+    @field_validator("ports", "tls_ports", mode="before")
+    @classmethod
+    def _port_list(cls, value: object) -> object:
+        """Accept the INI form ``445, 139`` as well as a list."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from decnet.services.streambase import StreamConfig
 
@@ -23,3 +23,11 @@ class RDPConfig(StreamConfig):
     max_message_bytes: int = Field(
         65536, ge=1024, le=1 << 20, description="Largest TPKT or CredSSP message read."
     )
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _port_list(cls, value: object) -> object:
+        """Accept the INI form ``445, 139`` as well as a list."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from decnet.services.streambase import StreamConfig
 
@@ -22,3 +22,11 @@ class VNCConfig(StreamConfig):
     blacklist_timeout: float = Field(
         10.0, gt=0, le=86400, description="First lock-out in seconds; doubles each time, as TigerVNC does."
     )
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _port_list(cls, value: object) -> object:
+        """Accept the INI form ``445, 139`` as well as a list."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value

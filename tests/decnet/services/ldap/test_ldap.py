@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decnet.services.ldap import LDAPService
+from decnet.services.base import ServiceConfigError, parse_config
+from decnet.services.ldap import LDAPConfig, LDAPService
 from decnet.services.ldap import codec as c
 from decnet.services.ntlm import ber, spnego
 from tests.decnet.services.ntlm.helpers import (
@@ -265,3 +266,11 @@ def test_fuzz_ldap_parsers(data: bytes) -> None:
                     parse(msg.body)
     with contextlib.suppress(ber.BERError):
         c.render_filter(ber.decode(data), 0)
+
+
+def test_config_from_ini_strings() -> None:
+    cfg = parse_config("ldap", LDAPConfig, {"ports": "389, 636", "tls_ports": "636", "starttls": "false"})
+    assert isinstance(cfg, LDAPConfig) and cfg.ports == (389, 636) and cfg.starttls is False
+    for bad in ({"flavour": "novell"}, {"base_dn": "not a dn"}, {"unknown": "1"}):
+        with pytest.raises(ServiceConfigError):
+            parse_config("ldap", LDAPConfig, bad)

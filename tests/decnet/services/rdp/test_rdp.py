@@ -8,11 +8,13 @@ import ssl
 import struct
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from decnet.services.base import ServiceConfigError, parse_config
 from decnet.services.ntlm import ber
-from decnet.services.rdp import RDPService
+from decnet.services.rdp import RDPConfig, RDPService
 from decnet.services.rdp import protocol as p
 from tests.decnet.services.ntlm.helpers import (
     blast,
@@ -143,3 +145,11 @@ def test_fuzz_rdp_parsers(data: bytes) -> None:
         with contextlib.suppress(p.RDPError):
             p.parse_ts_request(blob)
         p.parse_client_core(blob)
+
+
+def test_config_from_ini_strings() -> None:
+    cfg = parse_config("rdp", RDPConfig, {"ports": "3389", "nla": "false"})
+    assert isinstance(cfg, RDPConfig) and cfg.ports == (3389,) and cfg.nla is False
+    for bad in ({"nla": "maybe"}, {"security_layer": "rdp"}):
+        with pytest.raises(ServiceConfigError):
+            parse_config("rdp", RDPConfig, bad)

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decnet.services.smb import SMBService
+from decnet.services.base import ServiceConfigError, parse_config
+from decnet.services.smb import SMBConfig, SMBService
 from decnet.services.smb import protocol as p
 from decnet.services.smb.service import decode_netbios_name
 from tests.decnet.services.ntlm.helpers import (
@@ -176,3 +177,13 @@ async def test_hostile_input_does_not_hurt_the_service() -> None:
         assert not [e for e in events.of("disconnect") if e.fields["reason"] == "error"]
         _code, out = await smbclient(ports[0], "eve", "pw")
         assert "NT_STATUS_LOGON_FAILURE" in out
+
+
+def test_config_from_ini_strings() -> None:
+    cfg = parse_config(
+        "smb", SMBConfig, {"ports": "445, 139", "netbios_ports": "139", "max_dialect": "3.0.2"}
+    )
+    assert isinstance(cfg, SMBConfig) and cfg.ports == (445, 139) and cfg.max_dialect == "3.0.2"
+    for bad in ({"shares": "x"}, {"max_dialect": "1.0"}, {"domain": "bad domain"}, {"ports": "445, x"}):
+        with pytest.raises(ServiceConfigError):
+            parse_config("smb", SMBConfig, bad)

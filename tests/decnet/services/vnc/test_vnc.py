@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import struct
 
+import pytest
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from decnet.services.vnc import VNCService, rfb
+from decnet.services.base import ServiceConfigError, parse_config
+from decnet.services.vnc import VNCConfig, VNCService, rfb
 from tests.decnet.services.ntlm.helpers import blast, garbage, linux_persona, running, windows_persona
 
 
@@ -101,3 +103,13 @@ def test_fuzz_version(data: bytes) -> None:
     parsed = rfb.parse_version(data)
     if parsed is not None:
         assert rfb.effective_minor(*parsed) in (3, 7, 8)
+
+
+def test_config_from_ini_strings() -> None:
+    cfg = parse_config(
+        "vnc", VNCConfig, {"ports": "5900, 5901", "server": "x11vnc", "blacklist_threshold": "0"}
+    )
+    assert isinstance(cfg, VNCConfig) and cfg.ports == (5900, 5901) and cfg.blacklist_threshold == 0
+    for bad in ({"server": "realvnc"}, {"password": "x"}):
+        with pytest.raises(ServiceConfigError):
+            parse_config("vnc", VNCConfig, bad)
