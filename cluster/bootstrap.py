@@ -60,6 +60,13 @@ def floating_workers() -> list[str]:
     return [kind for kind in ACTOR_CLASSES if WORKERS[kind].scope == "floating"]
 
 
+def advertised_bridges() -> list[str]:
+    """Interfaces some node advertises as ``decnet_bridge:<iface>`` (``decnet up`` gives each a sniffer)."""
+    prefix = "decnet_bridge:"
+    resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+    return sorted(key[len(prefix) :] for key in resources if key.startswith(prefix))
+
+
 def _actor_class(kind: str) -> Any:
     if kind not in ACTOR_CLASSES:
         raise KeyError(f"no actor for worker {kind!r} yet")

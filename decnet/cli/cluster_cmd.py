@@ -268,7 +268,7 @@ def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
     """Start (or join) the constellation and ensure every worker of this host runs. Idempotent."""
     _use_token_auth()
     settings = load_cli_settings(ctx)
-    from cluster.bootstrap import ensure_worker, floating_workers
+    from cluster.bootstrap import advertised_bridges, ensure_worker, floating_workers
 
     try:
         joined = connect_or_start(settings, address)
@@ -276,6 +276,8 @@ def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
         ensure_worker("fleet_agent", settings, decky_host(settings))
         for kind in floating_workers():
             ensure_worker(kind, settings)
+        for iface in advertised_bridges():
+            ensure_worker("sniffer", settings, iface)
         _ensure_first_admin(settings)  # here, so a generated password reaches this terminal
         url = ensure_web(settings)
     except (RuntimeError, ConnectionError) as exc:

@@ -19,7 +19,7 @@ import pytest
 import ray
 from ray.cluster_utils import Cluster
 
-from cluster.bootstrap import ensure_worker, stop_worker
+from cluster.bootstrap import advertised_bridges, ensure_worker, stop_worker
 from cluster.health import ray_actors
 from cluster.placement import actor_options, bridge_resource
 from decnet.config import Settings
@@ -94,6 +94,7 @@ def test_sniffers_land_on_their_bridge_host_and_wait_for_it(
 ) -> None:
     cluster, nodes = bridges
     settings = Settings(data_dir=tmp_path / "data", log_target=f"file:{tmp_path / 'decnet.log'}")
+    assert advertised_bridges() == list(IFACES)  # `decnet up` starts one sniffer per entry
     handles = {iface: ensure_worker("sniffer", settings, iface) for iface in IFACES}
     try:
         for iface, node in nodes.items():
