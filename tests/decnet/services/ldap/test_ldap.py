@@ -19,6 +19,7 @@ from decnet.services.ldap import codec as c
 from decnet.services.ntlm import ber, spnego
 from tests.decnet.services.ntlm.helpers import (
     blast,
+    drip,
     exchange,
     garbage,
     linux_persona,
@@ -274,3 +275,11 @@ def test_config_from_ini_strings() -> None:
     for bad in ({"flavour": "novell"}, {"base_dn": "not a dn"}, {"unknown": "1"}):
         with pytest.raises(ServiceConfigError):
             parse_config("ldap", LDAPConfig, bad)
+
+
+async def test_slow_drip_is_cut_off_by_the_idle_timeout() -> None:
+    async with running(LDAPService, linux_persona(), idle_timeout=0.6) as (_, ports, events):
+        took = await drip(ports[0], b"\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00", 0.2)
+        assert took < 2.0
+        (gone,) = await events.wait("disconnect")
+        assert gone.fields["reason"] == "timeout"

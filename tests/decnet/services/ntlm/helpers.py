@@ -209,3 +209,26 @@ async def blast(port: int, inputs: list[bytes], *, timeout: float = 1.0, tls: bo
     import asyncio
 
     await asyncio.gather(*(exchange(port, data, timeout=timeout, tls=tls) for data in inputs))
+
+
+async def drip(port: int, data: bytes, interval: float) -> float:
+    """Send ``data`` one byte every ``interval`` s; return the seconds until the server hung up."""
+    import asyncio
+    import time
+
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    started = time.monotonic()
+    try:
+        for byte in data:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            try:
+                if not await asyncio.wait_for(reader.read(65536), interval):
+                    break
+            except TimeoutError:
+                continue
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+    return time.monotonic() - started

@@ -17,6 +17,7 @@ from decnet.services.smb import protocol as p
 from decnet.services.smb.service import decode_netbios_name
 from tests.decnet.services.ntlm.helpers import (
     blast,
+    drip,
     garbage,
     linux_persona,
     running,
@@ -187,3 +188,11 @@ def test_config_from_ini_strings() -> None:
     for bad in ({"shares": "x"}, {"max_dialect": "1.0"}, {"domain": "bad domain"}, {"ports": "445, x"}):
         with pytest.raises(ServiceConfigError):
             parse_config("smb", SMBConfig, bad)
+
+
+async def test_slow_drip_is_cut_off_by_the_idle_timeout() -> None:
+    async with running(SMBService, windows_persona(), idle_timeout=0.6) as (_, ports, events):
+        took = await drip(ports[0], b"\x00\x00\x00\x44" + bytes(60), 0.2)
+        assert took < 2.0
+        (gone,) = await events.wait("disconnect")
+        assert gone.fields["reason"] == "timeout"
