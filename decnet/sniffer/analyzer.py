@@ -75,7 +75,7 @@ class Analyzer:
             counts["untracked"] += 1
             return
         pkt = parse_frame(frame)
-        if pkt is None or pkt.proto != PROTO_TCP or not pkt.dport:
+        if pkt is None or pkt.proto != PROTO_TCP or not pkt.key:  # no TCP header parsed
             counts["malformed"] += 1
             return
         flags = pkt.flags

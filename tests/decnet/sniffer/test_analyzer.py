@@ -69,9 +69,12 @@ def test_burst_keeps_new_flows_and_counts_the_rest() -> None:
     analyzer = Analyzer(config)
     now = 77.0
     # A flood of SYNs from 1000 spoofed sources, each unlike the last (no aggregation possible).
+    base = bytearray(frames.syn())
     for i in range(1000):
-        src = f"10.{i // 250}.{i % 250}.9"
-        analyzer.feed(frames.syn(src=src, sport=1024 + i, window=1000 + i), now)
+        base[26:30] = bytes((10, i // 250, i % 250, 9))  # source address
+        base[34:36] = (1024 + i).to_bytes(2, "big")  # source port
+        base[48:50] = (1000 + i).to_bytes(2, "big")  # window
+        analyzer.feed(bytes(base), now)
     counts = analyzer.counts
     assert counts["syn_fingerprints"] == 50 + (1000 - 50) // 10
     assert (
@@ -83,8 +86,10 @@ def test_burst_keeps_new_flows_and_counts_the_rest() -> None:
     analyzer.feed(frames.segment(_chrome_like(), seq=11, sport=41000, dport=443), now)
     assert "t13d1516h2_8daaf6152771_d8a2da3f94cd" in _kinds(analyzer, now)["ja4"]
     # Over budget, SYNs like a recent one are aggregated into its fingerprint.
+    same = bytearray(frames.syn(src="192.0.2.50"))
     for sport in range(200):
-        analyzer.feed(frames.syn(src="192.0.2.50", sport=2000 + sport), now)
+        same[34:36] = (2000 + sport).to_bytes(2, "big")
+        analyzer.feed(bytes(same), now)
     assert counts["aggregated"] >= 190
 
 
@@ -101,3 +106,12 @@ def test_garbage_is_counted_not_raised() -> None:
     for frame in (b"", b"\x00" * 60, frames.udp(), b"\xff" * 1500):
         analyzer.feed(frame, 1.0)
     assert analyzer.counts["malformed"] == 4 and analyzer.counts["packets"] == 4
+
+
+def test_port_zero_probes_count() -> None:
+    analyzer = Analyzer(SnifferConfig(scan_ports=2, scan_window_s=1))
+    for port in (0, 1):
+        analyzer.feed(frames.syn(src=SCANNER, dport=port), 1.0)
+    assert analyzer.counts["malformed"] == 0
+    _, [event] = analyzer.drain(3.0)
+    assert event.fields["sample_ports"] == "0,1"

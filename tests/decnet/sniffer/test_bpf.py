@@ -6,6 +6,8 @@ import socket
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import ARP, Ether
 
@@ -89,3 +91,25 @@ def test_the_kernel_runs_the_filter_on_a_packet_socket() -> None:
         udp.close()
         server.close()
         sock.close()
+
+
+def _expected(frame: bytes) -> bool:
+    """What the filter should keep, decided independently of it."""
+    if len(frame) < 14:
+        return False
+    ethertype = int.from_bytes(frame[12:14], "big")
+    if ethertype == 0x0800:
+        return len(frame) >= 24 and frame[23] == 6 and not int.from_bytes(frame[20:22], "big") & 0x1FFF
+    if ethertype == 0x86DD:
+        return len(frame) >= 21 and frame[20] == 6
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([frames.syn(), frames.syn6(), frames.udp(), frames.vlan_syn()]), st.data())
+def test_filter_agrees_with_its_definition(base: bytes, data: st.DataObject) -> None:
+    frame = bytearray(base)
+    for _ in range(data.draw(st.integers(0, 4))):
+        frame[data.draw(st.integers(0, min(40, len(frame) - 1)))] = data.draw(st.integers(0, 255))
+    frame = frame[: data.draw(st.integers(0, len(frame)))]
+    assert (run(bpf.tcp_filter(256), bytes(frame)) == 256) == _expected(bytes(frame))
