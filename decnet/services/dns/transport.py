@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -148,6 +149,14 @@ class UdpListener:
             local_addr=(host, port),
             **kwargs,  # type: ignore[arg-type]
         )
+        self.transport = transport
+        self.port = int(transport.get_extra_info("sockname")[1])
+        return self.port
+
+    async def open_socket(self, sock: socket.socket) -> int:
+        """Serve an already bound socket (e.g. one joined to a multicast group); return its port."""
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self), sock=sock)
         self.transport = transport
         self.port = int(transport.get_extra_info("sockname")[1])
         return self.port
