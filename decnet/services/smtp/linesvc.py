@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from decnet.services.base import Service, ServiceConfig, ServiceContext
 from decnet.services.smtp.lines import Closed, Line, LineReader
@@ -43,6 +43,31 @@ class LineConfig(ServiceConfig):
     tls_ports: tuple[int, ...] | None = Field(
         None, description="Ports that speak TLS from the first byte (default: the service's, e.g. 993)."
     )
+
+    @field_validator("ports", "tls_ports", mode="before")
+    @classmethod
+    def _port_list(cls, value: object) -> object:
+        return split_ports(value)
+
+    @field_validator("ports", "tls_ports")
+    @classmethod
+    def _port_range(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        return check_ports(value)
+
+
+def split_ports(value: object) -> object:
+    """``"25, 587"`` (an INI value) as a list of ports; other values unchanged."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def check_ports(value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """Reject ports outside 0-65535 (0 = any free port, for tests)."""
+    for port in value or ():
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} out of range")
+    return value
 
 
 @dataclass(slots=True)

@@ -19,10 +19,11 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar, cast
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from decnet.fleet.persona import Persona
 from decnet.services.base import Service, ServiceConfig, ServiceContext
+from decnet.services.smtp.linesvc import check_ports, split_ports
 from decnet.services.text import clip
 from decnet.services.tftp import packets as pk
 
@@ -51,6 +52,16 @@ class TFTPConfig(ServiceConfig):
     bait_files: bool = Field(
         True, description="Serve the persona's bait files (e.g. a Cisco startup-config)."
     )
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _port_list(cls, value: object) -> object:
+        return split_ports(value)
+
+    @field_validator("ports")
+    @classmethod
+    def _port_range(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        return check_ports(value)
 
 
 def bait_files(persona: Persona) -> dict[str, bytes]:
