@@ -28,6 +28,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("DECNET_INGEST_SOCKET", str(tmp_path / "run" / "ingest.sock"))
     monkeypatch.setenv("DECNET_LOG_TARGET", f"file:{tmp_path / 'decnet.log'}")
     monkeypatch.setenv("DECNET_RAY_PORT", "6431")  # nothing listens there: no constellation
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")  # the CLI sets it; undone after the test (later ray.init)
     reset_settings()
     yield tmp_path
     reset_settings()
