@@ -18,6 +18,9 @@ import ray
 from actors.base import LoopThread, WorkerCore, start_logging, worker_settings
 from decnet.sniffer import Sniffer, SnifferConfig
 
+#: Seconds between attempts to open the interface.
+RETRY_S = 5.0
+
 
 @ray.remote
 class SnifferActor:
@@ -40,17 +43,30 @@ class SnifferActor:
         core = self.core
         try:
             repo = await core.open_repository()
-            self.base = dict(core.counters)
-            sniffer = Sniffer(self.iface, repo, self.config, log=core.log)
-            sniffer.start()
-            self.sniffer = sniffer
-            core.ready = True
-            core.log.info("sniffer capturing on %s", self.iface)
         except Exception as exc:
             core.error = f"{type(exc).__name__}: {exc}"
-            core.log.error("sniffer on %s cannot start: %s", self.iface, core.error)
+            core.log.error("sniffer on %s cannot reach the repository: %s", self.iface, core.error)
             raise
-        await asyncio.gather(self._flush_forever(sniffer), core.heartbeat_forever())
+        self.base = dict(core.counters)
+        heartbeat = asyncio.ensure_future(core.heartbeat_forever())
+        sniffer = Sniffer(self.iface, repo, self.config, log=core.log)
+        while True:
+            try:
+                sniffer.start()
+                break
+            except OSError as exc:
+                # No such interface yet (a bridge made later) or no CAP_NET_RAW: say so, retry.
+                if core.error is None:
+                    core.log.error(
+                        "sniffer cannot capture on %s (retrying every %.0fs): %s", self.iface, RETRY_S, exc
+                    )
+                core.error = f"{type(exc).__name__}: {exc}"
+                await asyncio.sleep(RETRY_S)
+        self.sniffer = sniffer
+        core.error = None
+        core.ready = True
+        core.log.info("sniffer capturing on %s", self.iface)
+        await asyncio.gather(self._flush_forever(sniffer), heartbeat)
 
     async def _flush_forever(self, sniffer: Sniffer) -> None:
         while True:
@@ -84,7 +100,8 @@ class SnifferActor:
         return health
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
-        """Block until capturing (True) or ``timeout`` passes or start-up failed (False)."""
+        """Block until capturing (True), or False once ``timeout`` passes or an attempt failed
+        (the sniffer keeps retrying; ``check_health`` tells why)."""
         deadline = time.monotonic() + timeout
         while not self.core.ready:
             if self.core.error or time.monotonic() > deadline:

@@ -8,6 +8,7 @@ pending; when the node rejoins the sniffer comes back there and resumes its save
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -129,3 +130,29 @@ def test_sniffers_land_on_their_bridge_host_and_wait_for_it(
     finally:
         for iface in IFACES:
             stop_worker("sniffer", iface)
+
+
+@pytest.mark.timeout(120)
+def test_a_sniffer_waits_for_its_interface(bridges: tuple[Cluster, dict[str, Any]], tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", log_target=f"file:{tmp_path / 'decnet.log'}")
+    _ip("link", "del", "dsnd0")
+    try:
+        with pytest.raises(RuntimeError, match="dsnd0"):
+            ensure_worker("sniffer", settings, "dsnd0", wait=3)
+        handle = ensure_worker("sniffer", settings, "dsnd0", wait=0)
+        with pytest.raises(RuntimeError, match="OSError"):
+            ray.get(handle.check_health.remote(), timeout=30)
+        _ip("link", "add", "dsnd0", "type", "veth", "peer", "name", "dsnp0")
+        _ip("link", "set", "dsnd0", "up")
+        _ip("link", "set", "dsnp0", "up")
+        deadline = time.monotonic() + 30
+        while True:  # it retries every few seconds and now captures
+            with contextlib.suppress(RuntimeError):
+                if ray.get(handle.check_health.remote(), timeout=30)["ready"]:
+                    break
+            assert time.monotonic() < deadline, "the sniffer did not start once its interface existed"
+            time.sleep(0.5)
+        assert ray.get(handle.wait_ready.remote(1), timeout=30)
+        _packets_after_inject(handle, "dsnd0", 5)
+    finally:
+        stop_worker("sniffer", "dsnd0")
