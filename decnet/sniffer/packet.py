@@ -37,7 +37,8 @@ class Packet:
     ip_id: int = 0
     df: bool = False
     ecn: int = 0
-    ip_opts: bool = False
+    #: Bytes of IPv4 options or IPv6 extension headers.
+    ip_opts: int = 0
     flow_label: int = 0
     sport: int = 0
     dport: int = 0
@@ -103,7 +104,7 @@ def parse_ipv4(data: bytes) -> Packet | None:
         ip_id=int.from_bytes(data[4:6], "big"),
         df=bool(frag & 0x4000),
         ecn=data[1] & 0x03,
-        ip_opts=ihl > 20,
+        ip_opts=ihl - 20,
     )
     if frag & 0x3FFF:  # a fragment (MF set or a nonzero offset): no transport header to trust
         return packet
@@ -133,7 +134,7 @@ def parse_ipv6(data: bytes) -> Packet | None:
         if len(body) < 8:
             return packet
         packet.proto, skip = body[0], (body[1] + 1) * 8
-        packet.ip_opts = True
+        packet.ip_opts += skip
         body = body[skip:]
     else:
         if packet.proto in _IPV6_EXT:

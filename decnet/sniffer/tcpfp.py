@@ -156,7 +156,7 @@ def syn_fingerprint(packet: Packet) -> SynFingerprint:
     scale = "*" if opts.wscale is None else str(opts.wscale)
     mss = "*" if opts.mss is None else str(opts.mss)
     pclass = "+" if packet.payload else "0"
-    ip_olen = 1 if packet.ip_opts else 0
+    ip_olen = packet.ip_opts
     signature = (
         f"{packet.version}:{ittl}:{ip_olen}:{mss}:{wtext},{scale}:{olayout}:{','.join(quirks)}:{pclass}"
     )

@@ -14,7 +14,7 @@ def test_ipv4_tcp_syn_fields() -> None:
     pkt = parse_frame(frames.syn(ttl=57, window=29200, ip_id=4242, seq=77, sport=41000, dport=8443))
     assert pkt is not None
     assert (pkt.version, pkt.src, pkt.dst, pkt.proto) == (4, frames.ATTACKER, frames.DECKY, PROTO_TCP)
-    assert (pkt.ttl, pkt.ip_id, pkt.df) == (57, 4242, True)
+    assert (pkt.ttl, pkt.ip_id, pkt.df, pkt.ip_opts) == (57, 4242, True, 0)
     assert (pkt.sport, pkt.dport, pkt.seq, pkt.window) == (41000, 8443, 77, 29200)
     assert pkt.flags & SYN and not pkt.flags & ACK
     opts = parse_tcp_options(pkt.tcp_options)
@@ -34,7 +34,7 @@ def test_ipv6_and_extension_header() -> None:
     assert pkt is not None and pkt.version == 6 and pkt.src == "2001:db8::2" and pkt.dport == 80
     frame = bytes(Ether() / IPv6(src="2001:db8::2", dst="2001:db8::1") / IPv6ExtHdrHopByHop() / TCP(dport=22))
     pkt = parse_frame(frame)
-    assert pkt is not None and pkt.proto == PROTO_TCP and pkt.dport == 22 and pkt.ip_opts
+    assert pkt is not None and pkt.proto == PROTO_TCP and pkt.dport == 22 and pkt.ip_opts == 8
 
 
 def test_vlan_udp_and_other_frames() -> None:

@@ -68,3 +68,11 @@ def test_quirks() -> None:
     assert result.olayout.endswith("eol")
     result = fp(frames.syn6())
     assert result.signature.startswith("6:64:") and result.os == "Linux 3.x+"
+
+
+def test_ip_options_length_is_in_the_signature() -> None:
+    from scapy.layers.inet import IP, TCP, IPOption_RR
+    from scapy.layers.l2 import Ether
+
+    frame = bytes(Ether() / IP(src="10.231.0.2", dst="10.231.0.1", options=[IPOption_RR()]) / TCP(flags="S"))
+    assert fp(frame).signature.startswith("4:64:") and fp(frame).signature.split(":")[2] != "0"
