@@ -127,6 +127,8 @@ def test_sniffers_land_on_their_bridge_host_and_wait_for_it(
         assert resumed["packets"] >= before["packets"]
         after = _packets_after_inject(handles["dsnd1"], "dsnd1", before["packets"] + 5)
         assert after["syn_fingerprints"] > before["syn_fingerprints"]
+        log = (tmp_path / "decnet.log").read_text("utf-8")
+        assert " decnet.sniffer " in log and "capturing on dsnd1" in log  # RFC 5424 APP-NAME
     finally:
         for iface in IFACES:
             stop_worker("sniffer", iface)
