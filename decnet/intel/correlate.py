@@ -7,6 +7,7 @@ the batch boundaries, because the state carries everything an event depends on.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,7 +47,18 @@ MAX_HOPS = 1000
 
 def sid_key(event: Event) -> str:
     """Session key of an event that carries a service session id."""
-    return digest("sid", event.decky, event.service, event.src_ip, event.sid)
+    return _sid_key(event.decky, event.service, event.src_ip, event.sid)
+
+
+@functools.lru_cache(maxsize=65536)
+def use_key(ip: str, credential_key: str) -> str:
+    """Key of one attacker's use of one credential."""
+    return digest(ip, credential_key)
+
+
+@functools.lru_cache(maxsize=65536)
+def _sid_key(decky: str, service: str, src_ip: str | None, sid: str | None) -> str:
+    return digest("sid", decky, service, src_ip, sid)
 
 
 def gap_tuple(event: Event) -> tuple[str, str, str]:
@@ -84,7 +96,7 @@ def needs_of(events: list[StoredEvent]) -> Needs:
         if cred is not None:
             key = cred.key(e.service, e.decky)
             needs.credentials.add(key)
-            needs.uses.add(digest(ip, key))
+            needs.uses.add(use_key(ip, key))
     return needs
 
 
@@ -245,11 +257,11 @@ class Folder:
         row.first_seen = min(row.first_seen, e.timestamp)
         row.last_seen = max(row.last_seen, e.timestamp)
         row.dirty = True
-        use_key = digest(attacker.ip, key)
-        use = state.uses.get(use_key)
+        ukey = use_key(attacker.ip, key)
+        use = state.uses.get(ukey)
         if use is None:
-            use = state.uses[use_key] = AttackerCredentialState(
-                digest=use_key,
+            use = state.uses[ukey] = AttackerCredentialState(
+                digest=ukey,
                 attacker_ip=attacker.ip,
                 credential_digest=key,
                 first_seen=e.timestamp,

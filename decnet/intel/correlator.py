@@ -14,7 +14,7 @@ from typing import Any
 
 from decnet.db.repository import SQLModelRepository
 from decnet.intel.correlate import DEFAULT_GAP, Folder, needs_of
-from decnet.intel.store import load_batch_state, write_batch_state
+from decnet.intel.store import load_batch_state, read_events, write_batch_state
 
 #: Name of the correlator's row in ``worker_state``.
 WORKER_NAME = "correlator"
@@ -55,7 +55,7 @@ class Correlator:
             saved = await self.repo.get_worker_state(self.name, conn=conn)
             cursor = int(saved.cursor) if saved is not None else 0
             counters: dict[str, Any] = dict(saved.counters or {}) if saved is not None else {}
-            events = await self.repo.events_after(cursor, self.batch_size, conn=conn)
+            events = await read_events(conn, cursor, self.batch_size)
             if not events:
                 return CorrelatorStep(0, cursor, _ints(counters))
             state = await load_batch_state(conn, needs_of(events))

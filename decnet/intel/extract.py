@@ -5,8 +5,8 @@ Every value comes from an attacker and is bounded here before it is stored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 from dataclasses import dataclass
 
 from decnet.events.model import Event
@@ -29,9 +29,14 @@ SCAN_EVENT = "scan"
 
 
 def digest(*parts: str | None) -> str:
-    """sha256 hex of an unambiguous encoding of ``parts``."""
-    data = json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    return hashlib.sha256(data).hexdigest()
+    """sha256 hex of an unambiguous encoding of ``parts`` (each length-prefixed; None as ``-``)."""
+    text = "|".join("-" if p is None else f"{len(p)}:{p}" for p in parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@functools.lru_cache(maxsize=65536)
+def _cached_digest(*parts: str | None) -> str:
+    return digest(*parts)
 
 
 def clip(text: str | None, limit: int) -> str:
@@ -51,11 +56,11 @@ class SeenCredential:
 
     def key(self, service: str, decky: str) -> str:
         """The credential's row key (principal, kind, secret, service, decky)."""
-        return digest(self.principal, self.kind, self.secret, service, decky)
+        return _cached_digest(self.principal, self.kind, self.secret, service, decky)
 
     def secret_key(self) -> str:
         """Key of the secret alone (kind and secret), shared across deckies and services."""
-        return digest(self.kind, self.secret)
+        return _cached_digest(self.kind, self.secret)
 
 
 def is_attacker_event(event: Event) -> bool:
