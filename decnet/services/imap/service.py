@@ -21,6 +21,7 @@ from pydantic import Field
 
 from decnet.services.base import ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
+from decnet.services.imap.dovecot import dovecot_tag
 from decnet.services.imap.mailbox import Message, bait_mailbox
 from decnet.services.imap.parser import (
     IMAPParseError,
@@ -30,7 +31,6 @@ from decnet.services.imap.parser import (
     sequence_set,
     tokenize,
 )
-from decnet.services.pop3.service import dovecot_tag
 from decnet.services.smtp.accounts import check
 from decnet.services.smtp.config import BANNER, Users
 from decnet.services.smtp.lines import Closed

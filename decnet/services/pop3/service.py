@@ -14,6 +14,7 @@ from pydantic import Field
 
 from decnet.services.base import ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
+from decnet.services.imap.dovecot import dovecot_tag
 from decnet.services.imap.mailbox import Message, bait_mailbox
 from decnet.services.smtp.accounts import check
 from decnet.services.smtp.config import BANNER, Users
@@ -23,7 +24,6 @@ from decnet.services.text import clip
 
 #: Dovecot's pop3-login drops a client after this many bad commands.
 MAX_BAD_COMMANDS = 10
-_DOVECOT_TAGS = {"debian": "Debian", "ubuntu20": "Ubuntu", "ubuntu22": "Ubuntu", "ubuntu24": "Ubuntu"}
 
 
 class POP3Config(LineConfig):
@@ -37,12 +37,6 @@ class POP3Config(LineConfig):
     )
     starttls: bool = Field(True, description="Offer STLS with the decky's certificate.")
     domain: str | None = Field(None, max_length=253, description="Mail domain of the bait messages.")
-
-
-def dovecot_tag(distro: str) -> str:
-    """`` (Ubuntu)`` / `` (Debian)`` as those distros' Dovecot greets, else ''."""
-    tag = _DOVECOT_TAGS.get(distro)
-    return f" ({tag})" if tag else ""
 
 
 class POP3Service(LineService):

@@ -201,7 +201,8 @@ class LineService(Service):
         )
         try:
             if not implicit_tls or await self.starttls(sess, implicit=True):
-                await asyncio.wait_for(self.serve(sess), self.cfg.max_session_seconds)
+                async with asyncio.timeout(self.cfg.max_session_seconds):  # same task: no orphan on stop
+                    await self.serve(sess)
                 if sess.close_reason == "closed":
                     sess.close_reason = "done"
         except Closed as closed:

@@ -48,3 +48,18 @@ def test_bad_configs_name_the_key(model: type, raw: dict[str, object], problem: 
     with pytest.raises(ServiceConfigError) as err:
         parse_config("x", model, raw)
     assert problem in str(err.value)
+
+
+def test_each_service_imports_alone() -> None:
+    """A decky loads only its own services: every package must import first (no import cycles)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for slug in ('telnet', 'ftp', 'tftp', 'smtp', 'smtp_relay', 'imap', 'pop3'):\n"
+        "    for name in [m for m in sys.modules if m.startswith('decnet.services.')]:\n"
+        "        del sys.modules[name]\n"
+        "    __import__('decnet.services.' + slug)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

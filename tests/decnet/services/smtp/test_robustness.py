@@ -92,3 +92,15 @@ async def test_idle_client_is_dropped() -> None:
         assert await asyncio.wait_for(reader.read(), 3) == b""
         writer.close()
         assert (await events.wait("disconnect"))[0].fields["reason"] == "timeout"
+
+
+async def test_session_length_is_bounded() -> None:
+    async with running(SMTPService, persona("debian"), max_session_seconds=0.4) as (_, port, events):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        await reader.readline()
+        for _ in range(8):  # an active client, never idle, still goes at the limit
+            writer.write(b"NOOP\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.1)
+        writer.close()
+        assert (await events.wait("disconnect"))[0].fields["reason"] == "max_duration"
