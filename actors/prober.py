@@ -17,7 +17,7 @@ import ray
 
 from actors.base import LoopThread, WorkerCore, start_logging, worker_settings
 from decnet.prober.runner import Prober
-from decnet.prober.store import store_reports
+from decnet.prober.store import prune, store_reports
 
 #: Seconds between passes when nobody asks for one.
 PROBE_INTERVAL_S = 300.0
@@ -63,7 +63,9 @@ class ProberActor:
         started = time.monotonic()
         try:
             reports = await Prober().probe(await core.repo.list_deckies())
-            await store_reports(core.repo, reports, datetime.now(UTC))
+            now = datetime.now(UTC)
+            await store_reports(core.repo, reports, now)
+            pruned = await prune(core.repo, now)
         except Exception as exc:  # a failed pass is logged and retried on the next one
             core.counters["errors"] = core.counters.get("errors", 0) + 1
             core.log.exception("prober pass failed: %s", exc)
@@ -74,6 +76,7 @@ class ProberActor:
         counters["failed_checks"] = counters.get("failed_checks", 0) + sum(len(r.failed) for r in reports)
         counters["flagged"] = sum(1 for r in reports if r.flagged)
         counters["deckies"] = len(reports)
+        counters["pruned"] = counters.get("pruned", 0) + pruned
         self.last = {
             "at": time.time(),
             "seconds": round(time.monotonic() - started, 3),

@@ -11,16 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from decnet.db.models import ProbeResult, probe_result_table
 from decnet.db.repository import SQLModelRepository
 from decnet.prober.score import DeckyReport
 
 SUMMARY_CHECK = "realism"
+#: How long the per-check rows and the summary rows of past passes are kept.
+KEEP_CHECKS = timedelta(days=1)
+KEEP_SUMMARIES = timedelta(days=30)
 #: Most rows read back for one decky's latest pass.
 _ROWS_PER_PASS = 1000
 
@@ -151,3 +154,33 @@ async def latest_detail(repo: SQLModelRepository, decky: str) -> RealismDetail |
         if r.checked_at == at and r.check_name != SUMMARY_CHECK
     ]
     return RealismDetail(_summary(decky, at, summary_row.evidence), checks)
+
+
+async def prune(
+    repo: SQLModelRepository,
+    now: datetime,
+    *,
+    keep_checks: timedelta = KEEP_CHECKS,
+    keep_summaries: timedelta = KEEP_SUMMARIES,
+) -> int:
+    """Delete per-check rows older than ``keep_checks`` and summaries older than ``keep_summaries``
+    (a pass every 5 minutes would otherwise grow the table without bound); returns rows deleted.
+
+    The latest pass of each decky is kept whatever its age.
+    """
+    t = probe_result_table
+    deleted = 0
+    async with repo.transaction() as conn:
+        grouped = await conn.execute(select(t.c.decky, func.max(t.c.checked_at)).group_by(t.c.decky))
+        latest: dict[str, datetime] = {decky: newest for decky, newest in grouped}
+        for decky, newest in latest.items():
+            stmt = delete(t).where(
+                t.c.decky == decky,
+                t.c.checked_at < newest,
+                or_(
+                    and_(t.c.check_name != SUMMARY_CHECK, t.c.checked_at < now - keep_checks),
+                    and_(t.c.check_name == SUMMARY_CHECK, t.c.checked_at < now - keep_summaries),
+                ),
+            )
+            deleted += (await conn.execute(stmt)).rowcount or 0
+    return deleted

@@ -81,6 +81,7 @@ def test_a_pass_on_demand_is_stored_and_counted(ray_cluster: None, tmp_path: Pat
     agent = ensure_worker("fleet_agent", settings, HOST)
     try:
         ray.get(agent.reconcile_now.remote(60), timeout=90)
+        stop_worker("fleet_agent", HOST)  # or it would bring the next decky back
         backend.teardown(names[1])  # the second decky is down: its ports fail
         prober = ensure_worker("prober", settings)
         last = ray.get(prober.probe_now.remote(120), timeout=180)
