@@ -74,6 +74,7 @@ class Reply:
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
     close: bool = False
+    raw: bytes | None = None  #: bytes written as they are (Go's hand-written 400 answer)
 
 
 def json_body(value: Any, *, pretty: bool = False, newline: bool = True) -> bytes:
@@ -98,13 +99,18 @@ class RestService(StreamService):
         assert isinstance(self.config, RestConfig)
         self.rest_cfg: RestConfig = self.config
         self._ssl: ssl.SSLContext | None = None
-        tls = self.rest_cfg.tls_ports
-        if tls is None:
-            tls = tuple(
-                p for p, d in zip(self.ports, self.default_ports, strict=False) if d in self.tls_default_ports
-            )
-        self._tls_config = set(tls)
+        self._tls_config = self.ports_of(self.rest_cfg.tls_ports, self.tls_default_ports)
         self._tls_bound: set[int] = set()
+
+    def ports_of(self, configured: tuple[int, ...] | None, defaults: tuple[int, ...]) -> set[int]:
+        """Positions (in ``ports``) of a role: the configured ports, else where the product's defaults are."""
+        if configured is not None:
+            return {i for i, port in enumerate(self.ports) if port in configured}
+        return {i for i, port in enumerate(self.default_ports[: len(self.ports)]) if port in defaults}
+
+    def bound(self, positions: set[int]) -> set[int]:
+        """The bound port numbers at ``positions``."""
+        return {port for i, port in enumerate(self.bound_ports) if i in positions}
 
     # -- hooks ------------------------------------------------------------------------------
 
@@ -113,13 +119,10 @@ class RestService(StreamService):
         """The reply to one request."""
 
     def bad_request(self, status: int) -> Reply:
-        """The reply to a malformed request (Go's plain ``400 Bad Request``)."""
-        return Reply(
-            status,
-            f"{status} {REASONS.get(status, 'Bad Request')}".encode(),
-            [("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close")],
-            close=True,
-        )
+        """The reply to a malformed request: Go's net/http writes this by hand, then closes."""
+        text = f"{status} {REASONS.get(status, 'Bad Request')}"
+        head = f"HTTP/1.1 {text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+        return Reply(status, text.encode(), close=True, raw=head.encode() + text.encode())
 
     # -- TLS --------------------------------------------------------------------------------
 
@@ -131,11 +134,7 @@ class RestService(StreamService):
     async def start(self) -> None:
         """Listen; remember which bound ports speak TLS."""
         await super().start()
-        self._tls_bound = {
-            bound
-            for bound, port in zip(self.bound_ports, self.ports, strict=False)
-            if port in self._tls_config
-        }
+        self._tls_bound = self.bound(self._tls_config)
 
     def _context(self) -> ssl.SSLContext:
         if self._ssl is None:
@@ -197,6 +196,8 @@ class RestService(StreamService):
 
     def render(self, reply: Reply, request: Request | None) -> bytes:
         """Status line, headers in the product's order, body (none for HEAD or 204/304)."""
+        if reply.raw is not None:
+            return reply.raw
         version = "HTTP/1.0" if request is not None and request.version == "HTTP/1.0" else "HTTP/1.1"
         body = reply.body
         no_body = reply.status in (204, 304)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import ssl
 import time
@@ -25,6 +26,17 @@ from decnet.services.http.parser import BoundedReader, Closed
 from decnet.services.text import clip
 
 _STREAM_LIMIT = 65536
+
+
+_PROTOCOL_VERSION_ALERT = b"\x15\x03\x01\x00\x02\x02\x46"
+
+
+def _dup(sock: Any) -> int:
+    """A duplicate of the connection's descriptor (-1 if there is none)."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        fd = sock.fileno() if sock is not None else -1
+        return os.dup(fd) if fd >= 0 else -1
+    return -1
 
 
 class StreamConfig(ServiceConfig):
@@ -211,13 +223,22 @@ class StreamService(Service):
         context = self.tls_context(s.local_port)
         if context is None:
             return True
+        # asyncio drops OpenSSL's alert when a handshake fails; scanners (nmap) recognise a TLS
+        # port by the protocol_version alert a real server answers an SSLv3/TLS 1.0 hello with.
+        spare = _dup(s.writer.get_extra_info("socket"))
         try:
             await s.writer.start_tls(context, ssl_handshake_timeout=min(s.idle_timeout, 30.0))
         except (ssl.SSLError, ConnectionError, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", None) or type(exc).__name__
             self.event(s, "tls_error", {"reason": clip(str(reason), 200)})
+            if spare >= 0 and ("VERSION" in str(reason) or "PROTOCOL" in str(reason)):
+                with contextlib.suppress(OSError):
+                    os.write(spare, _PROTOCOL_VERSION_ALERT)
             s.close_reason = "tls"
             return False
+        finally:
+            if spare >= 0:
+                os.close(spare)
         sslobj: Any = s.writer.get_extra_info("ssl_object")
         if sslobj is not None:
             cipher = sslobj.cipher()

@@ -87,7 +87,7 @@ def _probes_as(port: int, default_port: int, datadir: Path) -> None:
     (datadir / "nmap-service-probes").write_text("\n".join(lines) + "\n", encoding="latin-1")
 
 
-async def nmap_sv(port: int, default_port: int | None = None, tmp: Path | None = None) -> str:
+async def nmap_sv(port: int, default_port: int | None = None, tmp: Path | None = None, *args: str) -> str:
     """nmap -sV of one port; its service line (``PORT STATE SERVICE VERSION``).
 
     With ``default_port`` (and a ``tmp`` directory) nmap orders its probes as it would on the
@@ -100,7 +100,7 @@ async def nmap_sv(port: int, default_port: int | None = None, tmp: Path | None =
         extra = ["--datadir", str(tmp)]
     code, out, err = await run(
         nmap, "-sV", "-Pn", "-n", "-p", str(port), "--max-retries", "1", "--host-timeout", "60s",
-        *extra, "127.0.0.1", timeout=90,
+        *extra, *args, "127.0.0.1", timeout=90,
     )  # fmt: skip
     assert code == 0, err
     text = out.decode(errors="replace")
