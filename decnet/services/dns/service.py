@@ -10,7 +10,14 @@ from decnet.services.base import Service, ServiceConfig, ServiceContext
 from decnet.services.dns import message as m
 from decnet.services.dns.config import DNSConfig
 from decnet.services.dns.detect import FloodTracker, amplification_reasons, tunnel_reasons
-from decnet.services.dns.transport import SourceLimiter, TcpConn, TcpListeners, UdpListener, read_exact
+from decnet.services.dns.transport import (
+    SourceLimiter,
+    TcpConn,
+    TcpListeners,
+    UdpListener,
+    open_udp_and_tcp,
+    read_exact,
+)
 from decnet.services.dns.zone import Zone, build_zone, default_zone
 from decnet.services.text import clip
 
@@ -58,8 +65,7 @@ class DNSService(Service):
                 limiter = SourceLimiter(self.cfg.rate, self.cfg.burst)
                 udp = UdpListener(self, self._udp_datagram, limiter, self._bug)
                 self.udp.append(udp)
-                bound = await udp.open(self.ctx.bind_host, port)
-                await self.tcp.open(self.ctx.bind_host, bound)
+                bound = await open_udp_and_tcp(udp, self.tcp, self.ctx.bind_host, port)
                 self.bound_ports.append(bound)
         except OSError:
             await self.stop()
@@ -209,7 +215,6 @@ class DNSService(Service):
         text = {
             "version.bind.": self.version,
             "hostname.bind.": self.persona.hostname.split(".", 1)[0].lower(),
-            "id.server.": self.persona.hostname.split(".", 1)[0].lower(),
         }.get(key)
         if not text or q.qtype not in (m.TXT, m.ANY):
             return m.REFUSED, [], []

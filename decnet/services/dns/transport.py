@@ -316,3 +316,20 @@ class TcpListeners:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2)
         self.servers.clear()
+
+
+async def open_udp_and_tcp(udp: UdpListener, tcp: TcpListeners, host: str, port: int, tries: int = 20) -> int:
+    """Listen on UDP and TCP of one port; for port 0, an ephemeral port free for both."""
+    for _ in range(tries if port == 0 else 1):
+        bound = await udp.open(host, port)
+        try:
+            await tcp.open(host, bound)
+        except OSError:
+            if udp.transport is not None:
+                udp.transport.close()
+                udp.transport = None
+            if port != 0:
+                raise
+            continue
+        return bound
+    raise OSError(f"no port free for both UDP and TCP on {host}")

@@ -12,7 +12,14 @@ from typing import ClassVar
 
 from decnet.services.base import Service, ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
-from decnet.services.dns.transport import SourceLimiter, TcpConn, TcpListeners, UdpListener, read_exact
+from decnet.services.dns.transport import (
+    SourceLimiter,
+    TcpConn,
+    TcpListeners,
+    UdpListener,
+    open_udp_and_tcp,
+    read_exact,
+)
 from decnet.services.sip import message as sm
 from decnet.services.sip.config import SIPConfig
 from decnet.services.text import clip
@@ -99,8 +106,7 @@ class SIPService(Service):
                     self, self._datagram, SourceLimiter(self.cfg.rate, self.cfg.burst), self._bug
                 )
                 self.udp.append(udp)
-                bound = await udp.open(self.ctx.bind_host, port)
-                await self.tcp.open(self.ctx.bind_host, bound)
+                bound = await open_udp_and_tcp(udp, self.tcp, self.ctx.bind_host, port)
                 self.bound_ports.append(bound)
         except OSError:
             await self.stop()

@@ -36,6 +36,15 @@ VENDOR_OBJECT_IDS: dict[str, Oid] = {
 
 Value = Callable[[], bytes]
 
+#: (loopback, NIC) ifDescr by OS family, as each agent names them.
+INTERFACE_NAMES: dict[str, tuple[str, str]] = {
+    "linux": ("lo", "eth0"),
+    "bsd": ("lo0", "em0"),
+    "windows": ("Software Loopback Interface 1", "Intel(R) 82574L Gigabit Network Connection"),
+    "cisco": ("Null0", "GigabitEthernet1/0/1"),
+    "embedded": ("lo", "eth0"),
+}
+
 
 def const(value: bytes) -> Value:
     """A value that does not change."""
@@ -100,15 +109,14 @@ class Mib:
     def add_interfaces(self, booted: datetime) -> None:
         seed = self.persona.seed
         mac = bytes.fromhex(self.persona.mac.replace(":", "")) if self.persona.mac else b""
-        nic = (
-            "eth0"
-            if self.persona.os_family != "linux"
-            else ("ens18" if derive_int(seed, "snmp:nic", 2) else "eth0")
-        )
+        family = self.persona.os_family
+        loopback, nic = INTERFACE_NAMES.get(family, ("lo", "eth0"))
+        if family == "linux" and derive_int(seed, "snmp:nic", 2):
+            nic = "ens18"
         rate_in = 2000 + derive_int(seed, "snmp:in", 40000)
         rate_out = 1000 + derive_int(seed, "snmp:out", 20000)
         interfaces = (
-            (1, "lo", 24, 65536, 10_000_000, b"", 40, 40),
+            (1, loopback, 24, 65536 if family == "linux" else 1500, 10_000_000, b"", 40, 40),
             (2, nic, 6, 1500, 1_000_000_000, mac, rate_in, rate_out),
         )
         self.entries[(1, 3, 6, 1, 2, 1, 2, 1, 0)] = lambda: ber.enc_int(len(interfaces))

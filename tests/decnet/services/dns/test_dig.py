@@ -35,6 +35,8 @@ async def test_zone_answers_like_an_authoritative_bind() -> None:
         assert "status: REFUSED" in out and "aa" not in out.split("flags:")[1].split(";")[0]
         out = await dig(port, "version.bind", "CH", "TXT")
         assert '"9.18.24-1-Debian"' in out
+        assert '"web03"' in await dig(port, "hostname.bind", "CH", "TXT")
+        assert "status: REFUSED" in await dig(port, "id.server", "CH", "TXT")
         out = await dig(port, "web03.example.org", "AAAA", "+tcp")
         assert "IN\tAAAA\tfd" in out
     queries = events.of("query")
@@ -44,6 +46,7 @@ async def test_zone_answers_like_an_authoritative_bind() -> None:
         "www.example.org.",
     ]
     assert queries[5].fields["rcode"] == "REFUSED" and queries[6].fields["qclass"] == "CH"
+    assert queries[8].fields["qname"] == "id.server." and queries[8].fields["rcode"] == "REFUSED"
     assert queries[-1].fields["transport"] == "tcp" and queries[-1].sid
     assert [e.event_type for e in events.items][-3:] == ["connect", "query", "disconnect"]
 

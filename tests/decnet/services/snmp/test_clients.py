@@ -116,3 +116,17 @@ async def test_sysdescr_of_an_embedded_persona() -> None:
         out = await snmp("snmpget", svc.bound_ports[0], SYS_DESCR, SYS_OBJECT_ID)
         await asyncio.sleep(0)
     assert "SIMATIC S7, CPU 1214C" in out and ".1.3.6.1.4.1.4329." in out
+
+
+async def test_a_windows_persona_looks_like_windows() -> None:
+    descr = (
+        "Hardware: Intel64 Family 6 Model 79 Stepping 1 AT/AT COMPATIBLE - Software: Windows Version 6.3 "
+        "(Build 17763 Multiprocessor Free)"
+    )
+    persona = make_persona(os_profile="windows_server", os_family="windows", versions=(("sysdescr", descr),))
+    async with running(SNMPService, persona=persona) as (svc, _):
+        out = await snmp("snmpwalk", svc.bound_ports[0], "1.3.6.1.2.1.1")
+        ifaces = await snmp("snmpwalk", svc.bound_ports[0], "1.3.6.1.2.1.2.2.1.2")
+    assert f'STRING: "{descr}"' in out and "OID: .1.3.6.1.4.1.311.1.1.3.1.2" in out
+    assert '.1.3.6.1.2.1.1.4.0 = ""' in out  # no Debian snmpd.conf defaults on Windows
+    assert "Software Loopback Interface 1" in ifaces
