@@ -18,6 +18,7 @@ clients=(
   mysql:default-mysql-client
   psql:postgresql-client
   redis-cli:redis-tools
+  chromium:chromium
 )
 need=()
 for pair in "${clients[@]}"; do

@@ -282,6 +282,34 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class RevokedToken(SQLModel, table=True):
+    """A logged-out API token id (``jti``), kept until the token would have expired."""
+
+    __tablename__ = "revoked_token"
+    __table_args__ = (Index("ix_revoked_token_expires_at", "expires_at"), MYSQL_TABLE_ARGS)
+
+    jti: str = Field(sa_column=Column(String(64), primary_key=True))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Operation(SQLModel, table=True):
+    """An asynchronous fleet operation requested through the API (deploy, teardown, ...)."""
+
+    __tablename__ = "operation"
+    __table_args__ = (Index("ix_operation_created_at", "created_at"), MYSQL_TABLE_ARGS)
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    state: str = Field(default="queued", sa_column=Column(String(16), nullable=False))
+    progress: float = Field(default=0.0, sa_column=Column(Double, nullable=False))
+    deckies: list[str] = Field(default_factory=list, sa_column=Column(JSONText(), nullable=False))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_by: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
 class AttackerCredential(SQLModel, table=True):
     """Which attacker tried which credential, how often, with how many successes (intel)."""
 

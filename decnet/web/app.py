@@ -24,15 +24,17 @@ from decnet.db import DatabaseUnavailable, connect_with_retry, get_repository
 from decnet.db.repository import SQLModelRepository
 from decnet.web.api.main import API_PREFIX, api_router
 from decnet.web.auth import (
-    InMemoryRevocations,
     LoginRateLimiter,
     TokenRevocations,
     ensure_first_admin,
     new_auth_service,
 )
+from decnet.web.dashboard import mount_dashboard
 from decnet.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, security_headers
 from decnet.web.operator import FleetOperator
+from decnet.web.revocations import RepositoryRevocations
 from decnet.web.security import load_or_create_secret
+from decnet.web.stream import EventHub
 
 log = logging.getLogger("decnet.web")
 
@@ -81,6 +83,7 @@ def create_app(
     login_window_s: float = 300.0,
     revocations: TokenRevocations | None = None,
     cors_origins: Sequence[str] = (),
+    stream_max_clients: int = 50,
 ) -> FastAPI:
     """The DECNET web app.
 
@@ -90,13 +93,14 @@ def create_app(
     it the heartbeat rows are shown. ``fleet_operator``: receives deployments
     (``POST /api/v1/deckies``; 503 without it). ``token_ttl_s``: token lifetime. Failed logins
     are limited to ``login_max_failures`` per ``login_window_s`` per address and per username.
-    ``revocations``: where logouts are kept (default: this process's memory). ``cors_origins``:
-    origins allowed cross-origin (none by default: CORS off).
+    ``revocations``: where logouts are kept (default: the repository's ``revoked_token`` table,
+    shared by replicas and kept across restarts). ``cors_origins``: origins allowed
+    cross-origin (none by default: CORS off). ``stream_max_clients``: most listeners of
+    ``GET /api/v1/stream`` at once. The dashboard is served at ``/`` (docs/dashboard.md).
     """
     if token_ttl_s < 1:
         raise ValueError("token_ttl_s must be at least 1")
     limiter = LoginRateLimiter(login_max_failures, login_window_s)
-    revoked = revocations if revocations is not None else InMemoryRevocations()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -109,14 +113,20 @@ def create_app(
                 key = settings.jwt_secret.get_secret_value().encode("utf-8")
             else:
                 key = await asyncio.to_thread(load_or_create_secret, settings.data_dir)
+            revoked = revocations if revocations is not None else RepositoryRevocations(store)
             app.state.auth = await new_auth_service(
                 key, token_ttl_s=token_ttl_s, limiter=limiter, revocations=revoked
             )
             await ensure_first_admin(store, settings)
+            app.state.hub = EventHub(store, max_clients=stream_max_clients)
             app.state.repo = store
             log.info("web app ready (database %s)", store.display_url)
             yield
         finally:
+            hub = getattr(app.state, "hub", None)
+            if hub is not None:
+                await hub.close()
+            app.state.hub = None
             app.state.repo = None
             app.state.auth = None
             if own:
@@ -136,7 +146,9 @@ def create_app(
     app.state.workers_provider = workers_provider
     app.state.fleet_operator = fleet_operator
     app.state.settings = settings
+    app.state.hub = None
     app.include_router(api_router)
+    mount_dashboard(app)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(Exception, _internal_error)

@@ -18,9 +18,26 @@ API_HEADERS: dict[str, str] = {
 }
 
 
+#: Content-Security-Policy of the dashboard: own scripts, styles and images only, no inline code.
+DASHBOARD_CSP = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+#: Extra headers of dashboard pages and their static files.
+DASHBOARD_HEADERS: dict[str, str] = {"Content-Security-Policy": DASHBOARD_CSP}
+#: Paths of the interactive API docs (Swagger UI loads its own assets; no dashboard CSP).
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+
+
 def security_headers(path: str) -> dict[str, str]:
     """The security headers of a response to ``path``."""
-    return {**COMMON_HEADERS, **API_HEADERS} if path == "/api" or path.startswith("/api/") else COMMON_HEADERS
+    if path == "/api" or path.startswith("/api/"):
+        return {**COMMON_HEADERS, **API_HEADERS}
+    if path in DOCS_PATHS:
+        return COMMON_HEADERS
+    if path.startswith("/static/"):
+        return {**COMMON_HEADERS, **DASHBOARD_HEADERS}
+    return {**COMMON_HEADERS, **DASHBOARD_HEADERS, "Cache-Control": "no-store"}
 
 
 class SecurityHeadersMiddleware:

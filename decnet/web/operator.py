@@ -41,3 +41,16 @@ class FleetMutationOperator(Protocol):
         Raises what :func:`decnet.mutator.apply.mutate_decky` raises.
         """
         ...
+
+
+@runtime_checkable
+class FleetTeardownOperator(Protocol):
+    """An operator that can also tear deckies down (``DELETE /api/v1/deckies/{name}``).
+
+    Without it the app marks the deckies ``absent`` in the repository itself and the fleet
+    agents converge on their next pass.
+    """
+
+    async def teardown(self, names: list[str]) -> str:
+        """Start tearing down ``names``; return an id at once (do not wait)."""
+        ...

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, func, or_, select, type_coerce
 
-from decnet.db.models import event_table
+from decnet.db.models import attacker_table, credential_table, decky_table, event_table, session_table
 from decnet.db.repository import SQLModelRepository
 from decnet.web.schemas import EventOut
 
@@ -40,17 +40,12 @@ class EventFilter:
     src_ip: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: Free text: a substring of the message, the fields (JSON text) or the source address.
+    text: str | None = None
 
 
-async def query_events(
-    repo: SQLModelRepository, where: EventFilter, *, after: int, limit: int
-) -> tuple[list[EventOut], int | None]:
-    """Up to ``limit`` matching events with ``id > after`` in id order, and the cursor of the next page.
-
-    The cursor is None when no further matching event exists (one extra row is read to know).
-    """
+def _conditions(where: EventFilter) -> list[Any]:
     t = event_table
-    stmt = select(*_COLUMNS).where(t.c.id > after)
     conditions: list[Any] = []
     if where.decky is not None:
         conditions.append(t.c.decky == where.decky)
@@ -64,9 +59,51 @@ async def query_events(
         conditions.append(t.c.timestamp >= where.since)
     if where.until is not None:
         conditions.append(t.c.timestamp <= where.until)
-    stmt = stmt.where(*conditions).order_by(t.c.id).limit(limit + 1)
+    if where.text:
+        conditions.append(
+            or_(
+                t.c.message.contains(where.text, autoescape=True),
+                type_coerce(t.c.fields, Text).contains(where.text, autoescape=True),
+                t.c.src_ip.contains(where.text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+async def query_events(
+    repo: SQLModelRepository, where: EventFilter, *, after: int, limit: int, before: int | None = None
+) -> tuple[list[EventOut], int | None]:
+    """Up to ``limit`` matching events and the cursor of the next page (None when no further one).
+
+    Without ``before``: events with ``id > after`` in ascending id order (the cursor is the next
+    ``after``). With ``before``: events with ``after < id < before``, newest first (the cursor is
+    the next ``before``). One extra row is read to know whether another page exists.
+    """
+    t = event_table
+    stmt = select(*_COLUMNS).where(t.c.id > after, *_conditions(where))
+    if before is not None:
+        stmt = stmt.where(t.c.id < before).order_by(t.c.id.desc())
+    else:
+        stmt = stmt.order_by(t.c.id)
+    stmt = stmt.limit(limit + 1)
     async with repo.transaction() as conn:
         rows = (await conn.execute(stmt)).all()
     items = [EventOut.model_validate(dict(row._mapping)) for row in rows[:limit]]
-    next_after = items[-1].id if len(rows) > limit else None
-    return items, next_after
+    cursor = items[-1].id if len(rows) > limit else None
+    return items, cursor
+
+
+async def counters(repo: SQLModelRepository) -> dict[str, int]:
+    """Row counts of the tables the overview shows: events, attackers, sessions, credentials, deckies."""
+    tables = {
+        "events": event_table,
+        "attackers": attacker_table,
+        "sessions": session_table,
+        "credentials": credential_table,
+        "deckies": decky_table,
+    }
+    out: dict[str, int] = {}
+    async with repo.transaction() as conn:
+        for name, table in tables.items():
+            out[name] = int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+    return out

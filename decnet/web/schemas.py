@@ -20,6 +20,20 @@ class ErrorOut(BaseModel):
     detail: str
 
 
+class ValidationIssue(BaseModel):
+    """One problem of a malformed request (submitted values are never echoed)."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ValidationErrorOut(BaseModel):
+    """A request that does not match the schema."""
+
+    detail: list[ValidationIssue]
+
+
 class DeployErrorOut(ErrorOut):
     """A deployment the planner refused: every problem, also joined in ``detail``."""
 
@@ -162,7 +176,7 @@ class DeployRequest(BaseModel):
 class DeployAccepted(BaseModel):
     """A deployment handed to the fleet agent."""
 
-    operation_id: str
+    operation_id: str = Field(description="Follow it with GET /api/v1/operations/{operation_id}.")
     deckies: list[str] = Field(description="Names of the planned deckies.")
     seed: str = Field(description="Fleet seed: the same request with it gives the same plan.")
 
@@ -194,3 +208,96 @@ class EventPage(BaseModel):
 
     items: list[EventOut]
     next_after: int | None
+    next_before: int | None = Field(None, description="With ``before``: the next ``before`` (null: no more).")
+
+
+# --- users (admin) -------------------------------------------------------------------------
+
+#: Usernames admins may create.
+USERNAME_REGEX = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+class AccountOut(BaseModel):
+    """An account as admins see it (never its password hash)."""
+
+    username: str
+    role: str
+    must_change_password: bool
+    created_at: datetime
+
+
+class UserCreate(BaseModel):
+    """A new account; it must change the given password at its first login."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME_REGEX)
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+    role: Literal["viewer", "admin"] = "viewer"
+
+
+class RoleChange(BaseModel):
+    """A new role for an account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["viewer", "admin"]
+
+
+class PasswordReset(BaseModel):
+    """A temporary password; the account must change it at its next login."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+
+
+# --- operations and deckies ----------------------------------------------------------------
+
+
+class OperationOut(BaseModel):
+    """An asynchronous fleet operation and how far it got."""
+
+    id: str
+    kind: str = Field(description="deploy, teardown or mutate.")
+    state: Literal["queued", "running", "succeeded", "failed"]
+    progress: float = Field(ge=0.0, le=1.0, description="Share of the deckies done.")
+    deckies: list[str]
+    error: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+class TeardownAccepted(BaseModel):
+    """A teardown handed to the fleet operator; follow ``GET /api/v1/operations/{operation_id}``."""
+
+    operation_id: str
+    deckies: list[str]
+
+
+class ProbeResultOut(BaseModel):
+    """One realism check of a decky (prober)."""
+
+    check_name: str
+    passed: bool
+    evidence: str
+    checked_at: datetime
+
+
+class MutationOut(BaseModel):
+    """One change of a decky's services."""
+
+    old_services: list[str]
+    new_services: list[str]
+    trigger: str
+    at: datetime
+
+
+class DeckyDetailOut(DeckyOut):
+    """A decky with its persona (the stored spec without internal keys) and realism results."""
+
+    persona: dict[str, Any] = Field(description="The decky's spec: identity, OS persona, service configs.")
+    realism: list[ProbeResultOut] = Field(description="Newest realism checks first (empty until probed).")
+    mutations: list[MutationOut] = Field(description="Newest service changes first.")

@@ -14,10 +14,12 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from decnet.db.models import User
+from decnet.db.repository import SQLModelRepository
 from decnet.web.auth import ROLES, AuthService, role_allows
 from decnet.web.deps import RepoDep
 from decnet.web.schemas import ErrorOut
 from decnet.web.security import TokenClaims, TokenError
+from decnet.web.session import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_ok
 
 #: Detail of the 403 answered while the account must change its password.
 PASSWORD_CHANGE_REQUIRED = "password change required"  # noqa: S105 (a message)
@@ -68,16 +70,10 @@ class Principal:
         return self.user.role
 
 
-async def get_principal_pending_ok(
-    repo: RepoDep,
-    auth: AuthDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The authenticated account, even one that must change its password; 401 otherwise."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized()
+async def authenticate(repo: SQLModelRepository, auth: AuthService, token: str) -> Principal:
+    """The account of a valid, unrevoked ``token`` bound to the current password; 401 otherwise."""
     try:
-        claims = auth.signer.verify(credentials.credentials)
+        claims = auth.signer.verify(token)
     except TokenError:
         raise _unauthorized("invalid or expired token") from None
     if await auth.revocations.is_revoked(claims.jti):
@@ -88,6 +84,32 @@ async def get_principal_pending_ok(
     if user.role not in ROLES:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="not enough privileges")
     return Principal(user, claims)
+
+
+async def get_principal_pending_ok(
+    request: Request,
+    repo: RepoDep,
+    auth: AuthDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The authenticated account, even one that must change its password; 401 otherwise.
+
+    The bearer token is used when given; otherwise the dashboard's session cookie, and then a
+    state-changing method must carry the session's CSRF token (``X-CSRF-Token``; 403 if not).
+    """
+    if request.headers.get("authorization") is not None:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise _unauthorized()
+        return await authenticate(repo, auth, credentials.credentials)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise _unauthorized()
+    principal = await authenticate(repo, auth, cookie)
+    if request.method not in SAFE_METHODS and not csrf_ok(
+        auth, principal.claims.jti, request.headers.get(CSRF_HEADER)
+    ):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="missing or wrong CSRF token")
+    return principal
 
 
 PendingPrincipalDep = Annotated[Principal, Depends(get_principal_pending_ok)]

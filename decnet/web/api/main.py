@@ -13,9 +13,12 @@ from decnet.web.api.routes import (
     fingerprints,
     health,
     mutations,
+    operations,
     realism,
     sessions,
     stats,
+    stream,
+    users,
     workers,
 )
 
@@ -29,6 +32,9 @@ api_router.include_router(workers.router)
 api_router.include_router(deckies.router)
 api_router.include_router(events.router)
 api_router.include_router(fingerprints.router)
+api_router.include_router(users.router)
+api_router.include_router(operations.router)
+api_router.include_router(stream.router)
 api_router.include_router(realism.router)
 api_router.include_router(mutations.router)
 api_router.include_router(attackers.router)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from decnet.db import migrate
 from decnet.db.errors import AlreadyExists, DatabaseUnavailable
 from decnet.db.models import Attacker, AttackSession, Credential, Fingerprint, Mutation, ProbeResult
 from decnet.db.repository import SQLModelRepository, credential_digest
@@ -455,7 +456,7 @@ async def test_mutations(repo: SQLModelRepository) -> None:
 
 async def test_initialize_is_repeatable_and_reports_revision(repo: SQLModelRepository) -> None:
     await asyncio.gather(repo.initialize(), repo.initialize())
-    assert await repo.schema_revision() == "0001"
+    assert await repo.schema_revision() == migrate.head_revision()
     await repo.ping()
 
 
@@ -520,7 +521,7 @@ async def test_connect_with_retry_backs_off_then_gives_up(
 
 async def test_connect_with_retry_succeeds(repo: SQLModelRepository) -> None:
     await connect_with_retry(repo, attempts=0, max_delay=1.0)  # zero still means one try
-    assert await repo.schema_revision() == "0001"
+    assert await repo.schema_revision() == migrate.head_revision()
 
 
 async def test_telemetry_counts_calls_and_errors(repo: SQLModelRepository) -> None:

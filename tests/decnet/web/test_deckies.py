@@ -88,11 +88,12 @@ async def test_deploy_from_parameters(web: Running) -> None:
     }
     response = await web.client.post(DECKIES, headers=web.admin, json=body)
     assert response.status_code == 202, response.text
-    assert response.json() == {
-        "operation_id": "op-1",
-        "deckies": ["decky-01", "decky-02", "decky-03"],
-        "seed": SEED,
-    }
+    accepted = response.json()
+    op_id = accepted.pop("operation_id")
+    assert accepted == {"deckies": ["decky-01", "decky-02", "decky-03"], "seed": SEED}
+    status = (await web.client.get(f"/api/v1/operations/{op_id}", headers=web.viewer)).json()
+    assert (status["kind"], status["state"], status["created_by"]) == ("deploy", "running", "admin")
+    assert status["deckies"] == ["decky-01", "decky-02", "decky-03"]
     (fleet,) = web.operator.fleets
     assert fleet == plan_fleet(
         deckies=3, subnet="10.20.0.0/24", services=["ssh", "http"], seed=SEED, backend="local"

@@ -14,7 +14,7 @@ API = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text("utf-8
 
 
 def test_route_table_lists_every_route(tmp_path: Path) -> None:
-    documented = set(re.findall(r"^\| (GET|POST) \| `(/api/v1/[^`]+)` \|", API, re.MULTILINE))
+    documented = set(re.findall(r"^\| (GET|POST|PATCH|DELETE) \| `(/api/v1/[^`]+)` \|", API, re.MULTILINE))
     schema = create_app(make_settings(tmp_path)).openapi()
     actual = {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
     assert documented == actual

@@ -79,7 +79,7 @@ async def test_a_page_that_ends_exactly_at_the_last_event_has_no_next(stored: Ru
     page = await get(stored, limit=250)
     assert len(page["items"]) == 250 and page["next_after"] is None
     last = page["items"][-1]["id"]
-    assert await get(stored, after=last) == {"items": [], "next_after": None}
+    assert await get(stored, after=last) == {"items": [], "next_after": None, "next_before": None}
     page = await get(stored, after=page["items"][149]["id"], limit=100)
     assert len(page["items"]) == 100 and page["next_after"] is None
 

@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import JSONResponse
 
 from decnet.config.errors import ConfigError
 from decnet.db.models import Decky
+from decnet.db.repository import SQLModelRepository
+from decnet.engine.reconcile import request_teardown
 from decnet.fleet.ini import parse_fleet_ini
 from decnet.fleet.planner import plan_fleet
 from decnet.fleet.spec import FleetSpec
 from decnet.web.api.deps import AUTH_RESPONSES, AdminDep, ViewerDep
 from decnet.web.deps import RepoDep
-from decnet.web.operator import FleetOperator
-from decnet.web.schemas import DeckyOut, DeployAccepted, DeployErrorOut, DeployRequest, ErrorOut
+from decnet.web.operations import create_operation, set_state
+from decnet.web.operator import FleetOperator, FleetTeardownOperator
+from decnet.web.schemas import (
+    DeckyDetailOut,
+    DeckyOut,
+    DeployAccepted,
+    DeployErrorOut,
+    DeployRequest,
+    ErrorOut,
+    MutationOut,
+    ProbeResultOut,
+    TeardownAccepted,
+    ValidationErrorOut,
+)
 
 log = logging.getLogger("decnet.web")
 
@@ -97,18 +111,20 @@ def plan(body: DeployRequest) -> FleetSpec:
     responses={
         **AUTH_RESPONSES,
         422: {
-            "model": DeployErrorOut,
-            "description": "The planner refused the deployment (or a malformed body).",
+            "model": DeployErrorOut | ValidationErrorOut,
+            "description": "The planner refused it (problems), or a malformed body (detail list).",
         },
         502: {"model": ErrorOut, "description": "The fleet agent failed to accept the deployment."},
         503: {"model": ErrorOut, "description": "No fleet agent is configured."},
     },
 )
-async def deploy(body: DeployRequest, principal: AdminDep, request: Request) -> DeployAccepted | JSONResponse:
+async def deploy(
+    body: DeployRequest, principal: AdminDep, request: Request, repo: RepoDep
+) -> DeployAccepted | JSONResponse:
     """Plan the deployment like ``decnet deploy`` (flags or INI text) and hand it to the fleet agent.
 
-    Answers 202 with the agent's operation id once accepted; the deckies come up asynchronously
-    and appear in ``GET /api/v1/deckies``.
+    Answers 202 with an operation id once the agent accepted it; the deckies come up
+    asynchronously: follow ``GET /api/v1/operations/{operation_id}``.
     """
     try:
         fleet = await asyncio.to_thread(plan, body)
@@ -125,18 +141,131 @@ async def deploy(body: DeployRequest, principal: AdminDep, request: Request) -> 
     operator: FleetOperator | None = getattr(request.app.state, "fleet_operator", None)
     if operator is None:
         return JSONResponse({"detail": "no fleet agent"}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
-    names = [d.name for d in fleet.deckies]
     try:
-        operation_id = await operator.deploy(fleet)
+        op_id = await start_deploy(repo, operator, fleet, principal.username)
+    except RuntimeError:
+        return JSONResponse({"detail": "fleet agent error"}, status_code=status.HTTP_502_BAD_GATEWAY)
+    return DeployAccepted(operation_id=op_id, deckies=[d.name for d in fleet.deckies], seed=fleet.seed)
+
+
+async def start_deploy(
+    repo: SQLModelRepository, operator: FleetOperator, fleet: FleetSpec, username: str
+) -> str:
+    """Record a deploy operation of ``fleet`` and hand it to ``operator``; return the operation id.
+
+    Raises :class:`RuntimeError` if the operator refuses (the operation is then failed).
+    """
+    names = [d.name for d in fleet.deckies]
+    op = await create_operation(repo, "deploy", names, username)
+    try:
+        agent_id = await operator.deploy(fleet)
     except Exception as error:
         log.error(
             "fleet agent failed to accept a deployment of %d deckies: %s", len(names), type(error).__name__
         )
-        return JSONResponse({"detail": "fleet agent error"}, status_code=status.HTTP_502_BAD_GATEWAY)
+        await set_state(repo, op.id, "failed", error="fleet agent error")
+        raise RuntimeError("fleet agent error") from error
+    await set_state(repo, op.id, "running")
     log.info(
-        "account %r requested a deployment of %d deckies (operation %s)",
-        principal.username,
+        "account %r requested a deployment of %d deckies (operation %s, agent %s)",
+        username,
         len(names),
-        operation_id,
+        op.id,
+        agent_id,
     )
-    return DeployAccepted(operation_id=str(operation_id), deckies=names, seed=fleet.seed)
+    return op.id
+
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such decky."}}
+
+
+def _persona(spec: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in spec.items() if not k.startswith("_")}
+
+
+@router.get(
+    "/{name}",
+    summary="One decky in detail",
+    response_model=DeckyDetailOut,
+    responses={**AUTH_RESPONSES, **_NOT_FOUND},
+)
+async def get_decky(
+    name: Annotated[str, Path(max_length=255)], _: ViewerDep, repo: RepoDep
+) -> DeckyDetailOut:
+    """Identity, states, services, persona, the newest realism checks and service changes."""
+    row = await repo.get_decky(name)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such decky")
+    base = decky_out(row)
+    probes = await repo.list_probe_results(decky=name, limit=50)
+    mutations = await repo.list_mutations(decky=name, limit=50)
+    return DeckyDetailOut(
+        **base.model_dump(),
+        persona=_persona(row.spec if isinstance(row.spec, dict) else {}),
+        realism=[
+            ProbeResultOut(
+                check_name=p.check_name, passed=p.passed, evidence=p.evidence, checked_at=p.checked_at
+            )
+            for p in probes
+        ],
+        mutations=[
+            MutationOut(
+                old_services=list(m.old_services),
+                new_services=list(m.new_services),
+                trigger=m.trigger,
+                at=m.at,
+            )
+            for m in mutations
+        ],
+    )
+
+
+async def start_teardown(
+    repo: SQLModelRepository, operator: FleetOperator | None, names: list[str], username: str
+) -> str:
+    """Record a teardown operation of ``names`` and hand it over; return the operation id.
+
+    With an operator that cannot tear down, the deckies are marked absent here and the fleet
+    agents converge on their next pass. Raises :class:`RuntimeError` if the operator fails.
+    """
+    op = await create_operation(repo, "teardown", names, username)
+    try:
+        if isinstance(operator, FleetTeardownOperator):
+            await operator.teardown(names)
+        else:
+            await request_teardown(repo, names)
+    except Exception as error:
+        log.error("teardown of %d deckies not accepted: %s", len(names), type(error).__name__)
+        await set_state(repo, op.id, "failed", error="fleet agent error")
+        raise RuntimeError("fleet agent error") from error
+    await set_state(repo, op.id, "running")
+    log.info("account %r requested the teardown of %s (operation %s)", username, ", ".join(names), op.id)
+    return op.id
+
+
+@router.delete(
+    "/{name}",
+    summary="Tear a decky down",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TeardownAccepted,
+    responses={
+        **AUTH_RESPONSES,
+        **_NOT_FOUND,
+        502: {"model": ErrorOut, "description": "The fleet agent failed to accept the teardown."},
+        503: {"model": ErrorOut, "description": "No fleet agent is configured."},
+    },
+)
+async def teardown(
+    name: Annotated[str, Path(max_length=255)], principal: AdminDep, request: Request, repo: RepoDep
+) -> TeardownAccepted | JSONResponse:
+    """Start tearing the decky down; follow the operation until it succeeds (the decky is then gone)."""
+    if await repo.get_decky(name) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such decky")
+    operator: FleetOperator | None = getattr(request.app.state, "fleet_operator", None)
+    if operator is None:
+        return JSONResponse({"detail": "no fleet agent"}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+    try:
+        op_id = await start_teardown(repo, operator, [name], principal.username)
+    except RuntimeError:
+        return JSONResponse({"detail": "fleet agent error"}, status_code=status.HTTP_502_BAD_GATEWAY)
+    return TeardownAccepted(operation_id=op_id, deckies=[name])
