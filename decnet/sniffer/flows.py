@@ -3,8 +3,8 @@
 A flow is tracked from the client's SYN. Client payload is appended in sequence order (a few
 out-of-order segments are held) up to ``stream_bytes``; the application parsers then say
 whether the stream is TLS, SSH or HTTP and what it reveals. Once a flow is identified (or
-not), its later packets cost one dictionary lookup. The table evicts the least recently
-used flow when full.
+given up on) it leaves the table, so its later packets cost one lookup that misses. The
+table evicts the least recently used flow when full.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ class Flow:
     next_seq: int
     buffer: bytearray = field(default_factory=bytearray)
     pending: dict[int, bytes] = field(default_factory=dict)
-    done: bool = False
 
 
 def _tls(stream: bytes) -> Reveal | None:
@@ -127,7 +126,7 @@ class FlowTable:
     def data(self, key: FlowKey, seq: int, payload: bytes) -> Reveal | None:
         """Feed a client segment; what the stream revealed once it is identified, else None."""
         flow = self.flows.get(key)
-        if flow is None or flow.done:
+        if flow is None:
             return None
         self.flows.move_to_end(key)
         offset = (seq - flow.next_seq) & 0xFFFFFFFF
@@ -146,9 +145,7 @@ class FlowTable:
         found = identify(bytes(flow.buffer))
         if found is None and len(flow.buffer) < self.stream_bytes:
             return None
-        flow.done = True
-        flow.buffer = bytearray()
-        flow.pending.clear()
+        del self.flows[key]  # identified (or given up): later segments take the analyser's fast path
         return found or []
 
     def _append(self, flow: Flow, payload: bytes) -> None:

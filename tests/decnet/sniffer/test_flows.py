@@ -53,14 +53,16 @@ def test_lru_eviction_and_unknown_flows() -> None:
     assert len(table) == 2 and table.evicted == 1
     assert table.data(keys[0], 1, b"GET / HTTP/1.1\r\n\r\n") is None  # evicted: not tracked
     assert table.data(keys[2], 1, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n") == [("http_headers", "GET host")]
+    assert len(table) == 1  # identified: it left the table
     table.close(keys[1])
-    assert len(table) == 1
+    assert len(table) == 0
 
 
 def test_a_reused_port_starts_a_new_flow() -> None:
     table = FlowTable(16, 1024, 4)
     assert table.open(KEY, 100)
-    assert table.data(KEY, 101, b"GET / HTTP/1.1\r\n\r\n") == [("http_headers", "GET ")]
     assert not table.open(KEY, 100)  # a retransmitted SYN
-    assert table.open(KEY, 5000)  # same 4-tuple, new connection
+    assert table.open(KEY, 5000)  # same 4-tuple, new connection: replaces the old flow
+    assert table.data(KEY, 101, b"GET / HTTP/1.1\r\n\r\n") is None  # the old connection's data
     assert table.data(KEY, 5001, b"PUT / HTTP/1.1\r\nA: b\r\n\r\n") == [("http_headers", "PUT a")]
+    assert len(table) == 0
