@@ -268,12 +268,21 @@ class FleetEngine:
         """Deckies this backend runs on this host."""
         return list(self.backend().deployed())
 
-    def teardown(self, names: list[str] | None = None, *, forget_state: bool = False) -> list[str]:
-        """Tear down ``names`` (all of this backend's deckies when None); return who was removed."""
+    def teardown(
+        self, names: list[str] | None = None, *, forget_state: bool = False, timeout: float | None = None
+    ) -> list[str]:
+        """Tear down ``names`` (all of this backend's deckies when None); return who was removed.
+
+        ``timeout``: seconds a runtime gets to stop and flush its spool before it is killed
+        (the backend's default when None).
+        """
         backend = self.backend()
         targets = self.deployed() if names is None else names
         for name in targets:
-            backend.teardown(name)
+            if timeout is None:
+                backend.teardown(name)
+            else:
+                backend.teardown(name, timeout)
             if forget_state:
                 shutil.rmtree(self.root / name, ignore_errors=True)
         if names is None and self.backend_name != "local" and self.interface:

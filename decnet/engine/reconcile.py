@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from decnet.config import Settings
@@ -28,6 +29,10 @@ from decnet.engine.deployer import FleetEngine, spec_digest
 from decnet.fleet.spec import DeckySpec, FleetSpec
 
 log = logging.getLogger("decnet.fleet_agent")
+
+#: Seconds a runtime being replaced gets to stop its services (at most 10 s) and flush its
+#: spool (3 s) before it is killed.
+GRACEFUL_STOP_S = 20.0
 
 FLEET_KEY = "_fleet"
 
@@ -124,10 +129,11 @@ async def _converge(
             result.running.append(name)
             await repo.set_decky_actual_state(name, "running")
             return
-    if status != "missing":  # stopped, half there, or changed: start over (state directory kept)
-        await asyncio.to_thread(engine.teardown, [name])
-    if changed:
+    if changed:  # give the runtime time to stop its services and flush its spool
+        await asyncio.to_thread(partial(engine.teardown, [name], timeout=GRACEFUL_STOP_S))
         result.redeployed.append(name)
+    elif status != "missing":  # stopped or half there: start over (state directory kept)
+        await asyncio.to_thread(engine.teardown, [name])
     await repo.set_decky_actual_state(name, "deploying")
     statuses = await asyncio.to_thread(engine.deploy, fleet, hairpin_ip=hairpin_ip)
     state = statuses[0].state if statuses else "failed"
