@@ -17,6 +17,7 @@ from decnet.config.settings import Settings
 from decnet.db.repository import SQLModelRepository
 from decnet.engine.reconcile import decky_record, reconcile_host, request_teardown
 from decnet.fleet.spec import FleetSpec
+from decnet.mutator.apply import MutationOutcome, mutate_decky
 
 log = logging.getLogger("decnet.web")
 
@@ -67,6 +68,12 @@ class DirectFleetOperator:
         await request_teardown(self.repo, names)
         self._spawn()
         return uuid.uuid4().hex
+
+    async def mutate(self, name: str) -> MutationOutcome:
+        """Record an operator mutation of ``name`` and start converging (its runtime is replaced)."""
+        outcome = await mutate_decky(self.repo, name, "operator")
+        self._spawn()
+        return outcome
 
     async def wait_idle(self) -> None:
         """Wait for the background passes started so far."""
