@@ -149,7 +149,8 @@ async def test_authenticate_plain_literals_and_errors() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "product"), [("ubuntu22", "Dovecot imapd"), ("windows", "Microsoft Exchange")]
+    ("kind", "product"),
+    [("ubuntu22", "Dovecot imapd"), ("debian", "Dovecot imapd"), ("windows", "Microsoft Exchange")],
 )
 async def test_nmap_identifies_the_product(kind: str, product: str) -> None:
     async with running(IMAPService, persona(kind)) as (_, port, _events):
