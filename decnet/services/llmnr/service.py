@@ -68,6 +68,7 @@ class LLMNRService(Service):
                 bound = await listener.open(self.ctx.bind_host, port)
                 self.listeners[protocol] = listener
                 self.bound_ports.append(bound)
+                self._multicast_sender(listener)
                 if self.cfg.multicast:
                     await self._join(protocol, bound, limiter)
         except OSError:
@@ -76,6 +77,16 @@ class LLMNRService(Service):
         if self.cfg.bait_interval and self.cfg.bait_names:
             self._task = asyncio.create_task(self._bait_loop())
         self.log.info("llmnr listening on %s udp %s", self.ctx.bind_host, self.bound_ports)
+
+    def _multicast_sender(self, listener: UdpListener) -> None:
+        """Send bait from the decky's interface, and do not hear our own multicast back."""
+        sock = listener.transport.get_extra_info("socket") if listener.transport is not None else None
+        if sock is None:
+            return
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(self.ctx.bind_host))
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
 
     async def _join(self, protocol: str, port: int, limiter: SourceLimiter) -> None:
         group = LLMNR_GROUP if protocol == "llmnr" else MDNS_GROUP
@@ -168,6 +179,8 @@ class LLMNRService(Service):
         self, data: bytes, protocol: str, multicast: bool, src_ip: str, src_port: int
     ) -> list[tuple[bytes, tuple[str, int]]]:
         """Replies (and where to send them) to one datagram, emitting its events."""
+        if src_ip == self.ctx.bind_host and src_port in self.bound_ports:
+            return []  # our own bait, looped back
         base = {"protocol": protocol, "multicast": "1" if multicast else "0", "size": str(len(data))}
         try:
             msg = m.parse(data)
