@@ -130,7 +130,7 @@ async def test_login_needs_the_form_token_and_sets_a_strict_cookie(web: Running)
     assert wrong.status_code == 401 and "Wrong username or password." in wrong.text
     ok = await dashboard_login(web.client, "admin", ADMIN_PASSWORD)
     assert ok.status_code == 303 and ok.headers["location"] == "/"
-    cookie = [c for c in ok.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)][0].lower()
+    cookie = next(c for c in ok.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)).lower()
     assert (
         "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie and "secure" not in cookie
     )
@@ -143,7 +143,9 @@ async def test_the_cookie_is_secure_over_tls(tmp_path: Path) -> None:
         transport = httpx.ASGITransport(app=app, client=("192.0.2.10", 1))
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
             ok = await dashboard_login(client, "admin", ADMIN_PASSWORD)
-            cookie = [c for c in ok.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)][0].lower()
+            cookie = next(
+                c for c in ok.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)
+            ).lower()
             assert "; secure" in cookie
 
 
@@ -154,7 +156,7 @@ async def test_the_default_admin_is_forced_through_the_password_change(tmp_path:
         assert (await dashboard_login(client, "boss", "boss-password-12")).headers[
             "location"
         ] == "/change-password"
-        for path in PAGES + ("/users",):
+        for path in (*PAGES, "/users"):
             response = await client.get(path)
             assert response.status_code == 303 and response.headers["location"] == "/change-password", path
         page = await client.get("/change-password")
@@ -186,7 +188,7 @@ async def test_the_default_admin_is_forced_through_the_password_change(tmp_path:
 async def test_every_page_renders_hostile_data_as_text(web: Running) -> None:
     await seed_hostile(web)
     await dashboard_login(web.client, "admin", ADMIN_PASSWORD)
-    for path in PAGES + ("/users",):
+    for path in (*PAGES, "/users"):
         response = await web.client.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-security-policy"] == DASHBOARD_CSP
