@@ -36,6 +36,8 @@ COMMON_PORTS: tuple[int, ...] = (
     1433, 3306, 3389, 5432, 5900, 6379, 8080, 8443, 9200, 27017,
 )  # fmt: skip
 PORT_WEIGHT = 2
+#: Actual states of a decky on its way up (a deploy or a mutation): not probed in that pass.
+TRANSITIONAL = frozenset({"deploying", "pending"})
 CLOSED_WEIGHT = 2
 FAMILY_WEIGHT = 3
 
@@ -59,12 +61,13 @@ class Prober:
         self.raw = stack.can_send_raw() if self.config.raw is None else self.config.raw
 
     async def probe(self, rows: Sequence[Decky]) -> list[DeckyReport]:
-        """Probe every decky of ``rows`` that should be running; one report each, by name."""
+        """Probe every decky of ``rows`` that should be running and is not on its way up; one report
+        each, by name."""
         reports: dict[str, DeckyReport] = {}
         targets: list[ProbeTarget] = []
         for row in rows:
-            if row.desired_state != "running":
-                continue
+            if row.desired_state != "running" or row.actual_state in TRANSITIONAL:
+                continue  # being removed, or being (re)deployed: judged on a later pass
             try:
                 targets.append(target_of(row))
             except (KeyError, ValueError) as exc:

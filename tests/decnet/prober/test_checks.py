@@ -158,3 +158,16 @@ def test_score_weights_and_safe_evidence() -> None:
     assert realism_score([Verdict("c", None, "", 5)]) == 0.0
     assert printable(b"SSH-2.0-x\x1b[31m\x00" + b"A" * 500, 20) == "SSH-2.0-x\\x1b[31m\\x00AAAAA..."
     assert len(Verdict.of("x", True, "e" * 5000).evidence) == 1000
+
+
+async def test_deckies_on_their_way_up_or_out_are_not_probed() -> None:
+    from decnet.prober.runner import Prober
+
+    spec = _target().spec.model_dump(mode="json")
+    rows = [
+        Decky(name="up", host="h", spec=spec, actual_state="deploying"),
+        Decky(name="out", host="h", spec=spec, desired_state="absent", actual_state="running"),
+        Decky(name="broken", host="h", spec={"name": "broken"}, actual_state="running"),
+    ]
+    (report,) = await Prober(runnable={"ssh", "http"}).probe(rows)
+    assert report.decky == "broken" and report.flagged and "stored spec is invalid" in report.error
