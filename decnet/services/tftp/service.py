@@ -47,6 +47,12 @@ class TFTPConfig(ServiceConfig):
     max_transfers: int = Field(
         64, ge=1, le=4096, description="Concurrent transfers; more requests are refused."
     )
+    max_transfers_per_ip: int = Field(
+        4,
+        ge=1,
+        le=4096,
+        description="Concurrent transfers per source address (limits reflection of spoofed requests).",
+    )
     timeout: float = Field(3.0, gt=0, le=60, description="Seconds to wait for a block or an ACK.")
     retries: int = Field(5, ge=0, le=20, description="Retransmissions before a transfer is abandoned.")
     bait_files: bool = Field(
@@ -123,6 +129,7 @@ class TFTPService(Service):
         self._listeners: list[_Endpoint] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._malformed_window = (0.0, 0)
+        self._per_ip: dict[str, int] = {}
         self._stored = -1
 
     async def start(self) -> None:
@@ -176,7 +183,8 @@ class TFTPService(Service):
             "options": clip(",".join(f"{k}={v}" for k, v in request.options.items()), 512),
             "dst_port": str(port),
         }
-        if len(self._tasks) >= self.cfg.max_transfers:
+        busy = self._per_ip.get(src_ip, 0) >= self.cfg.max_transfers_per_ip
+        if busy or len(self._tasks) >= self.cfg.max_transfers:
             self.emit(
                 request.kind, src_ip=src_ip, src_port=src_port, sid=sid, fields={**fields, "result": "busy"}
             )
@@ -184,7 +192,16 @@ class TFTPService(Service):
             return
         task = asyncio.get_running_loop().create_task(self._transfer(request, addr, sid, fields))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._per_ip[src_ip] = self._per_ip.get(src_ip, 0) + 1
+        task.add_done_callback(partial(self._finished, src_ip))
+
+    def _finished(self, src_ip: str, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        left = self._per_ip.get(src_ip, 1) - 1
+        if left > 0:
+            self._per_ip[src_ip] = left
+        else:
+            self._per_ip.pop(src_ip, None)
 
     def _malformed(self, src_ip: str, src_port: int, datagram: bytes, reason: str) -> None:
         now = time.monotonic()

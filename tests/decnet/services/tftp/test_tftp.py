@@ -124,11 +124,8 @@ def test_request_parser_never_crashes(packet: bytes) -> None:
 
 
 async def test_transfer_flood_is_bounded() -> None:
-    async with running(TFTPService, persona("debian"), max_transfers=2, timeout=0.2, retries=0) as (
-        _,
-        port,
-        events,
-    ):
+    cfg = {"max_transfers": 3, "max_transfers_per_ip": 2, "timeout": 0.2, "retries": 0}
+    async with running(TFTPService, persona("debian"), **cfg) as (_, port, events):
         clients = [Client(port) for _ in range(5)]
         replies = [(await asyncio.to_thread(c.request, pk.WRQ, f"f{i}"))[0] for i, c in enumerate(clients)]
         await events.wait("wrq", 5)
