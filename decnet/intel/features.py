@@ -17,7 +17,7 @@ from decnet.events.model import Event
 from decnet.intel.extract import MAX_COMMAND, command_of, is_scan, scan_ports
 
 #: Newest events of one attacker the profiler reads.
-PROFILE_EVENTS = 5000
+PROFILE_EVENTS = 2000
 #: Longest request text (method, path, query, body) matched against patterns.
 MAX_REQUEST_TEXT = 4096
 #: Most request lines and commands kept for rule matching.

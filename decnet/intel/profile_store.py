@@ -1,4 +1,8 @@
-"""The profiler's SQL: attackers changed after a cursor, what it reads of each, what it writes."""
+"""The profiler's SQL: attackers changed after a cursor, what it reads of them, what it writes.
+
+Reads and writes are batched per step (one query per table for the whole batch, except each
+attacker's newest events), so profiling costs a few round trips per batch, not per attacker.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from decnet.db.models import (
@@ -14,12 +18,11 @@ from decnet.db.models import (
     attacker_table,
     attacker_technique_table,
     credential_table,
-    event_table,
     fingerprint_table,
     profile_history_table,
 )
-from decnet.db.repository import SQLModelRepository
 from decnet.intel.features import PROFILE_EVENTS, CredentialUse, ProfileInput
+from decnet.intel.store import chunks, read_source_events
 
 #: Most credential uses and fingerprints read per attacker.
 MAX_CREDENTIAL_USES = 20_000
@@ -38,97 +41,124 @@ async def changed_attackers(conn: AsyncConnection, after: int, limit: int) -> li
     return list(await conn.execute(stmt))
 
 
-async def load_input(repo: SQLModelRepository, conn: AsyncConnection, row: Any) -> ProfileInput:
-    """Everything the profiler reads for one attacker row (events up to its newest correlated one)."""
-    m = row._mapping
-    ip, last = m["ip"], int(m["last_event_id"])
-    data = ProfileInput(
-        ip=ip,
-        last_event_id=last,
-        event_count=int(m["event_count"]),
-        session_count=int(m["session_count"]),
-        auth_attempts=int(m["auth_attempts"]),
-        summary=dict(m["summary"] or {}),
-    )
-    e = event_table
-    stmt = (
-        repo._select_events()
-        .where(e.c.src_ip == ip, e.c.id <= last)
-        .order_by(e.c.id.desc())
-        .limit(PROFILE_EVENTS)
-    )
-    stored = [repo._stored_event(r) for r in await conn.execute(stmt)]
-    data.events = [s.event for s in reversed(stored)]
-    u, c = attacker_credential_table, credential_table
-    uses = (
-        select(c.c.principal, c.c.secret_digest, c.c.service, c.c.decky, u.c.attempts, u.c.successes)
-        .select_from(u.join(c, c.c.digest == u.c.credential_digest))
-        .where(u.c.attacker_ip == ip)
-        .order_by(u.c.first_seen, u.c.digest)
-        .limit(MAX_CREDENTIAL_USES)
-    )
-    data.credentials = [
-        CredentialUse(
-            r.principal, r.secret_digest or "", r.service, r.decky, int(r.attempts), int(r.successes)
+async def load_inputs(conn: AsyncConnection, rows: Sequence[Any]) -> list[ProfileInput]:
+    """Everything the profiler reads for each attacker row (events up to its newest correlated one)."""
+    inputs: list[ProfileInput] = []
+    for row in rows:
+        m = row._mapping
+        data = ProfileInput(
+            ip=m["ip"],
+            last_event_id=int(m["last_event_id"]),
+            event_count=int(m["event_count"]),
+            session_count=int(m["session_count"]),
+            auth_attempts=int(m["auth_attempts"]),
+            summary=dict(m["summary"] or {}),
         )
-        for r in await conn.execute(uses)
-    ]
-    f = fingerprint_table
-    prints = (
-        select(f.c.kind, f.c.value)
-        .where(f.c.src_ip == ip)
-        .order_by(f.c.kind, f.c.value)
-        .limit(MAX_FINGERPRINTS)
-    )
-    data.fingerprints = [(r.kind, r.value) for r in await conn.execute(prints)]
-    return data
+        data.events = [
+            s.event for s in await read_source_events(conn, data.ip, data.last_event_id, PROFILE_EVENTS)
+        ]
+        inputs.append(data)
+    by_ip = {d.ip: d for d in inputs}
+    u, c, f = attacker_credential_table, credential_table, fingerprint_table
+    for part in chunks(by_ip):
+        uses = (
+            select(
+                u.c.attacker_ip,
+                c.c.principal,
+                c.c.secret_digest,
+                c.c.service,
+                c.c.decky,
+                u.c.attempts,
+                u.c.successes,
+            )
+            .select_from(u.join(c, c.c.digest == u.c.credential_digest))
+            .where(u.c.attacker_ip.in_(part))
+            .order_by(u.c.attacker_ip, u.c.first_seen, u.c.digest)
+        )
+        for r in await conn.execute(uses):
+            target = by_ip[r.attacker_ip].credentials
+            if len(target) < MAX_CREDENTIAL_USES:
+                target.append(
+                    CredentialUse(
+                        r.principal,
+                        r.secret_digest or "",
+                        r.service,
+                        r.decky,
+                        int(r.attempts),
+                        int(r.successes),
+                    )
+                )
+        prints = (
+            select(f.c.src_ip, f.c.kind, f.c.value)
+            .where(f.c.src_ip.in_(part))
+            .order_by(f.c.src_ip, f.c.kind, f.c.value)
+        )
+        for fp in await conn.execute(prints):
+            fps = by_ip[fp.src_ip].fingerprints
+            if len(fps) < MAX_FINGERPRINTS:
+                fps.append((fp.kind, fp.value))
+    return inputs
 
 
-async def write_profile(
-    conn: AsyncConnection, row: Any, profile: dict[str, Any], changes: Sequence[str]
+async def write_profiles(
+    conn: AsyncConnection, results: Sequence[tuple[Any, dict[str, Any], list[str]]]
 ) -> None:
-    """Store the profile on the attacker, replace its techniques, and record the change if any."""
-    ip = row._mapping["ip"]
+    """Store each (attacker row, profile, changes): the profile on the attacker, its techniques
+    (replacing the previous set), and a history row when something changed."""
+    if not results:
+        return
+    now = datetime.now(UTC)
     t = attacker_table
     await conn.execute(
         update(t)
-        .where(t.c.ip == ip)
+        .where(t.c.ip == bindparam("b_ip"))
         .values(
-            profile=profile,
-            score=float(profile["score"]),
-            behaviour=profile["behaviour"],
-            updated_at=datetime.now(UTC),
-        )
+            profile=bindparam("b_profile"),
+            score=bindparam("b_score"),
+            behaviour=bindparam("b_behaviour"),
+            updated_at=bindparam("b_now"),
+        ),
+        [
+            {
+                "b_ip": row._mapping["ip"],
+                "b_profile": p,
+                "b_score": float(p["score"]),
+                "b_behaviour": p["behaviour"],
+                "b_now": now,
+            }
+            for row, p, _ in results
+        ],
     )
     tt = attacker_technique_table
-    await conn.execute(delete(tt).where(tt.c.attacker_ip == ip))
-    if profile["techniques"]:
-        await conn.execute(
-            insert(tt),
-            [
-                {
-                    "attacker_ip": ip,
-                    "technique": x["id"],
-                    "name": x["name"],
-                    "tactic": x["tactic"],
-                    "evidence": x["evidence"],
-                }
-                for x in profile["techniques"]
-            ],
-        )
-    if changes:
-        await conn.execute(
-            insert(profile_history_table),
-            [
-                {
-                    "attacker_ip": ip,
-                    "event_id": profile["event_id"],
-                    "at": row._mapping["last_seen"],
-                    "behaviour": profile["behaviour"],
-                    "score": float(profile["score"]),
-                    "phase": profile["phase"],
-                    "techniques": [x["id"] for x in profile["techniques"]],
-                    "changes": list(changes),
-                }
-            ],
-        )
+    ips = [row._mapping["ip"] for row, _, _ in results]
+    for part in chunks(ips):
+        await conn.execute(delete(tt).where(tt.c.attacker_ip.in_(part)))
+    techniques = [
+        {
+            "attacker_ip": row._mapping["ip"],
+            "technique": x["id"],
+            "name": x["name"],
+            "tactic": x["tactic"],
+            "evidence": x["evidence"],
+        }
+        for row, p, _ in results
+        for x in p["techniques"]
+    ]
+    if techniques:
+        await conn.execute(insert(tt), techniques)
+    history = [
+        {
+            "attacker_ip": row._mapping["ip"],
+            "event_id": p["event_id"],
+            "at": row._mapping["last_seen"],
+            "behaviour": p["behaviour"],
+            "score": float(p["score"]),
+            "phase": p["phase"],
+            "techniques": [x["id"] for x in p["techniques"]],
+            "changes": list(changes),
+        }
+        for row, p, changes in results
+        if changes
+    ]
+    if history:
+        await conn.execute(insert(profile_history_table), history)

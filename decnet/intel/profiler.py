@@ -13,7 +13,7 @@ from typing import Any
 
 from decnet.db.repository import SQLModelRepository
 from decnet.intel.profile import build_profile, changes_between
-from decnet.intel.profile_store import changed_attackers, load_input, write_profile
+from decnet.intel.profile_store import changed_attackers, load_inputs, write_profiles
 
 #: Name of the profiler's row in ``worker_state``.
 WORKER_NAME = "profiler"
@@ -51,13 +51,12 @@ class Profiler:
             rows = await changed_attackers(conn, cursor, self.batch_size)
             if not rows:
                 return ProfilerStep(0, cursor, _ints(counters))
-            changed = 0
-            for row in rows:
-                data = await load_input(self.repo, conn, row)
+            results = []
+            for row, data in zip(rows, await load_inputs(conn, rows), strict=True):
                 profile = build_profile(data)
-                changes = changes_between(row._mapping["profile"], profile)
-                changed += bool(changes)
-                await write_profile(conn, row, profile, changes)
+                results.append((row, profile, changes_between(row._mapping["profile"], profile)))
+            await write_profiles(conn, results)
+            changed = sum(1 for _, _, changes in results if changes)
             cursor = int(rows[-1]._mapping["last_event_id"])
             counters["profiled"] = int(counters.get("profiled", 0)) + len(rows)
             counters["changes"] = int(counters.get("changes", 0)) + changed

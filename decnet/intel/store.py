@@ -85,44 +85,58 @@ async def upsert_rows(
     await conn.exec_driver_sql(sql, [tuple(_bind(r[c]) for c in columns) for r in rows])
 
 
+_EVENT_COLUMNS = (
+    "id",
+    "eid",
+    "timestamp",
+    "decky",
+    "service",
+    "event_type",
+    "src_ip",
+    "src_port",
+    "sid",
+    "fields",
+)
+
+
+def _stored(row: Any) -> StoredEvent:
+    id_, eid, ts, decky, service, event_type, src_ip, src_port, sid, fields = row
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts)
+    stamp = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    event = Event(
+        eid, stamp, decky, service, event_type, src_ip, src_port, sid, json.loads(fields) if fields else {}
+    )
+    return StoredEvent(int(id_), stamp, event)
+
+
 async def read_events(conn: AsyncConnection, after: int, limit: int) -> list[StoredEvent]:
     """Up to ``limit`` events with ``id > after`` in id order, with only what the correlator reads.
 
-    Leaner than the repository's ``events_after`` (no message, no received time), which
-    matters at tens of thousands of events per second.
+    Leaner than the repository's ``events_after`` (no message, no received time, no per-value
+    type processing), which matters at tens of thousands of events per second.
     """
     quote = conn.dialect.identifier_preparer.quote
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    columns = (
-        "id",
-        "eid",
-        "timestamp",
-        "decky",
-        "service",
-        "event_type",
-        "src_ip",
-        "src_port",
-        "sid",
-        "fields",
-    )
     sql = (
-        f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote('event')} "  # noqa: S608 (own identifiers)
+        f"SELECT {', '.join(quote(c) for c in _EVENT_COLUMNS)} FROM {quote('event')} "  # noqa: S608 (own identifiers)
         f"WHERE {quote('id')} > {mark} ORDER BY {quote('id')} LIMIT {mark}"
     )
-    result = await conn.exec_driver_sql(sql, (after, limit))
-    out: list[StoredEvent] = []
-    loads = json.loads
-    row: Any
-    for row in result:
-        id_, eid, ts, decky, service, event_type, src_ip, src_port, sid, fields = row
-        if isinstance(ts, str):
-            ts = datetime.fromisoformat(ts)
-        stamp = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-        event = Event(
-            eid, stamp, decky, service, event_type, src_ip, src_port, sid, loads(fields) if fields else {}
-        )
-        out.append(StoredEvent(int(id_), stamp, event))
-    return out
+    return [_stored(row) for row in await conn.exec_driver_sql(sql, (after, limit))]
+
+
+async def read_source_events(conn: AsyncConnection, src_ip: str, up_to: int, limit: int) -> list[StoredEvent]:
+    """The newest ``limit`` events of ``src_ip`` with ``id <= up_to``, oldest first."""
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = (
+        f"SELECT {', '.join(quote(c) for c in _EVENT_COLUMNS)} FROM {quote('event')} "  # noqa: S608 (own identifiers)
+        f"WHERE {quote('src_ip')} = {mark} AND {quote('id')} <= {mark} "
+        f"ORDER BY {quote('id')} DESC LIMIT {mark}"
+    )
+    rows = [_stored(row) for row in await conn.exec_driver_sql(sql, (src_ip, up_to, limit))]
+    rows.reverse()
+    return rows
 
 
 def _session(row: Any) -> SessionState:

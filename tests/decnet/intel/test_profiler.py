@@ -185,19 +185,15 @@ async def test_a_batch_lost_before_commit_is_redone_identically(
 
     import decnet.intel.profiler as module
 
-    real = module.write_profile
-    calls = 0
+    real = module.write_profiles
 
     async def crash(*args: Any) -> None:
-        nonlocal calls
-        calls += 1
-        await real(*args)
-        if calls == 2:
-            raise RuntimeError("killed mid-batch")
+        await real(*args)  # every profile of the batch written, then the process dies
+        raise RuntimeError("killed mid-batch")
 
-    monkeypatch.setattr(module, "write_profile", crash)
+    monkeypatch.setattr(module, "write_profiles", crash)
     with pytest.raises(RuntimeError):
         await profiler.step()
-    monkeypatch.setattr(module, "write_profile", real)
+    monkeypatch.setattr(module, "write_profiles", real)
     await profiler.run_until_idle()
     assert await snapshot(repo, profiles=True) == clean
