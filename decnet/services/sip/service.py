@@ -44,6 +44,19 @@ SUPPORTED = "100rel, timer, replaces, norefersub, histinfo"
 CHALLENGED = {"REGISTER", "INVITE", "SUBSCRIBE", "MESSAGE", "PUBLISH", "REFER", "NOTIFY", "UPDATE", "INFO"}
 NO_DIALOG = {"BYE", "CANCEL", "PRACK"}
 NONCE_LIFETIME = 32  # seconds, pjsip's default
+#: User-Agent substrings of SIP scanners and brute forcers, by tool.
+SCANNERS = {
+    "friendly-scanner": "sipvicious",
+    "sipvicious": "sipvicious",
+    "sipcli": "sipcli",
+    "sip-scan": "sip-scan",
+    "sipsak": "sipsak",
+    "vaxsipuseragent": "vaxsip",
+    "pplsip": "pplsip",
+    "sundayddr": "sundayddr",
+    "iwar": "iwar",
+    "nmap nse": "nmap",
+}
 MAX_LOG = 512
 
 
@@ -246,6 +259,10 @@ class SIPService(Service):
             "contact": clip(req.header("contact") or "", MAX_LOG),
             "transport": transport,
         }
+        agent = fields["user_agent"].lower()
+        tool = next((name for marker, name in SCANNERS.items() if marker in agent), None)
+        if tool is not None:
+            fields["scanner"] = tool
         if req.body:
             fields["body"] = clip(req.body, 1024)
         replies: list[bytes] = []

@@ -107,6 +107,7 @@ async def test_register_over_udp_is_challenged_and_the_digest_captured() -> None
     statuses = [e.fields["status"] for e in events.of("request")]
     assert statuses == ["401", "401", "401", "200"]
     assert events.of("request")[0].fields["user_agent"] == "friendly-scanner"
+    assert events.of("request")[0].fields["scanner"] == "sipvicious"
 
 
 async def test_invite_and_options_over_tcp() -> None:
