@@ -28,7 +28,7 @@ class SnifferConfig:
     scan_ports: int = 8
     scan_deckies: int = 4
     #: Deep analyses (SYN fingerprints and application parsing of new flows) per second.
-    max_analyses_per_s: int = 50000
+    max_analyses_per_s: int = 20000
     #: Over budget, one new SYN in this many is still fingerprinted (the rest are counted).
     sample_every: int = 16
     #: Distinct fingerprint rows and scan events held between two flushes.
