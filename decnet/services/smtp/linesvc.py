@@ -267,6 +267,12 @@ class LineService(Service):
         and returns False.
         """
         sess.lines.discard()
+        pending = getattr(sess.reader, "_buffer", None)  # plaintext the stream already read ahead
+        if isinstance(pending, bytearray) and pending:
+            self.event(
+                sess, "command", {"verb": "", "error": "starttls_injection", "size": str(len(pending))}
+            )
+            pending.clear()
         try:
             context = self.tls_context()
             if go:

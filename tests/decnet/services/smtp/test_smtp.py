@@ -156,3 +156,28 @@ async def test_too_many_errors_closes_with_421() -> None:
         await events.wait("disconnect")
     assert out.endswith(b"421 4.7.0 mail01.corp.example Error: too many errors\r\n")
     assert events.of("disconnect")[0].fields["reason"] == "too_many_errors"
+
+
+def _inject(port: int) -> bytes:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.recv(1024)
+        sock.sendall(b"EHLO a\r\n")
+        while not sock.recv(4096).endswith(b"CHUNKING\r\n"):
+            pass
+        sock.sendall(b"STARTTLS\r\nRSET\r\nMAIL FROM:<injected@evil.test>\r\n")
+        assert sock.recv(1024).startswith(b"220 2.0.0 Ready to start TLS")
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        with ctx.wrap_socket(sock) as tls:
+            tls.sendall(b"NOOP\r\n")
+            return tls.recv(1024)
+
+
+async def test_plaintext_pipelined_after_starttls_is_discarded(tmp_path: Path) -> None:
+    async with running(SMTPService, persona("debian"), state_dir=tmp_path) as (_, port, events):
+        answer = await asyncio.to_thread(_inject, port)
+        await events.wait("disconnect")
+    assert answer == b"250 2.0.0 Ok\r\n"  # the first thing answered over TLS is the NOOP
+    assert events.of("mail_from") == []
