@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -35,6 +36,23 @@ VENDOR_OBJECT_IDS: dict[str, Oid] = {
 }
 
 Value = Callable[[], bytes]
+
+#: sysORTable of net-snmp's agent (the modules it registers, in its order).
+OR_TABLE: tuple[tuple[Oid, str], ...] = (
+    ((1, 3, 6, 1, 6, 3, 10, 3, 1, 1), "The SNMP Management Architecture MIB."),
+    ((1, 3, 6, 1, 6, 3, 11, 3, 1, 1), "The MIB for Message Processing and Dispatching."),
+    (
+        (1, 3, 6, 1, 6, 3, 15, 2, 1, 1),
+        "The management information definitions for the SNMP User-based Security Model.",
+    ),
+    ((1, 3, 6, 1, 6, 3, 1), "The MIB module for SNMPv2 entities"),
+    ((1, 3, 6, 1, 6, 3, 16, 2, 2, 1), "View-based Access Control Model for SNMP."),
+    ((1, 3, 6, 1, 2, 1, 4), "The MIB module for managing IP and ICMP implementations"),
+    ((1, 3, 6, 1, 2, 1, 49), "The MIB module for managing TCP implementations"),
+    ((1, 3, 6, 1, 2, 1, 50), "The MIB module for managing UDP implementations"),
+    ((1, 3, 6, 1, 6, 3, 13, 3, 1, 3), "The MIB modules for managing SNMP Notification, plus filtering."),
+    ((1, 3, 6, 1, 2, 1, 92), "The MIB module for logging SNMP Notifications."),
+)
 
 #: (loopback, NIC) ifDescr by OS family, as each agent names them.
 INTERFACE_NAMES: dict[str, tuple[str, str]] = {
@@ -76,15 +94,69 @@ def object_id(persona: Persona, descr: str) -> Oid:
 class Mib:
     """Sorted OIDs with values computed when asked (uptimes and counters move)."""
 
-    def __init__(self, persona: Persona, *, contact: str, location: str) -> None:
+    def __init__(
+        self, persona: Persona, *, contact: str, location: str, engine_id: bytes = b"", engine_boots: int = 1
+    ) -> None:
         self.persona = persona
         self.entries: dict[Oid, Value] = {}
         descr = sys_descr(persona)
         booted = persona.booted_at
         self.add_system(descr, object_id(persona, descr), contact, location, booted)
+        self.add_or_table()
         self.add_interfaces(booted)
-        self.entries[HR_SYSTEM_UPTIME] = lambda: ber.enc_unsigned(timeticks_since(booted), ber.TIMETICKS)
+        self.add_ip_addresses()
+        self.add_host(booted)
+        if engine_id:
+            self.add_engine(engine_id, engine_boots, booted)
         self.oids = sorted(self.entries)
+
+    def add_or_table(self) -> None:
+        """sysORTable: the MIB modules net-snmp's agent registers at start."""
+        for index, (oid, text) in enumerate(OR_TABLE, start=1):
+            self.entries[(*SYSTEM, 9, 1, 2, index)] = const(ber.enc_oid(oid))
+            self.entries[(*SYSTEM, 9, 1, 3, index)] = const(ber.enc_octets(text))
+            self.entries[(*SYSTEM, 9, 1, 4, index)] = const(ber.enc_unsigned(1, ber.TIMETICKS))
+
+    def add_ip_addresses(self) -> None:
+        """ipAddrTable: loopback and the decky's address (a /24)."""
+        rows = [((127, 0, 0, 1), 1, (255, 0, 0, 0))]
+        try:
+            own = tuple(int(part) for part in self.persona.ip.split("."))
+        except ValueError:
+            own = ()
+        if len(own) == 4 and own != (127, 0, 0, 1):
+            rows.append((own, 2, (255, 255, 255, 0)))
+        for addr, index, mask in sorted(rows):
+            base = (1, 3, 6, 1, 2, 1, 4, 20, 1)
+            self.entries[(*base, 1, *addr)] = const(ber.tlv(ber.IP_ADDRESS, bytes(addr)))
+            self.entries[(*base, 2, *addr)] = const(ber.enc_int(index))
+            self.entries[(*base, 3, *addr)] = const(ber.tlv(ber.IP_ADDRESS, bytes(mask)))
+            self.entries[(*base, 4, *addr)] = const(ber.enc_int(1))
+        self.entries[(1, 3, 6, 1, 2, 1, 4, 1, 0)] = const(ber.enc_int(2))  # ipForwarding: notForwarding
+        self.entries[(1, 3, 6, 1, 2, 1, 4, 2, 0)] = const(ber.enc_int(64))  # ipDefaultTTL
+
+    def add_host(self, booted: datetime) -> None:
+        """HOST-RESOURCES: uptime since boot, users, processes, memory."""
+        seed = self.persona.seed
+        hr = (1, 3, 6, 1, 2, 1, 25)
+        processes = 90 + derive_int(seed, "snmp:procs", 120)
+        self.entries[HR_SYSTEM_UPTIME] = lambda: ber.enc_unsigned(timeticks_since(booted), ber.TIMETICKS)
+        self.entries[(*hr, 1, 5, 0)] = const(ber.enc_unsigned(derive_int(seed, "snmp:users", 3), ber.GAUGE32))
+        self.entries[(*hr, 1, 6, 0)] = lambda: ber.enc_unsigned(
+            processes + int(time.time() / 7) % 5, ber.GAUGE32
+        )
+        self.entries[(*hr, 1, 7, 0)] = const(ber.enc_int(0))
+        self.entries[(*hr, 2, 2, 0)] = const(ber.enc_int(self.persona.mem_total_kb))
+
+    def add_engine(self, engine_id: bytes, boots: int, booted: datetime) -> None:
+        """SNMP-FRAMEWORK-MIB snmpEngine: the same engine ID the v3 reports carry."""
+        e = (1, 3, 6, 1, 6, 3, 10, 2, 1)
+        self.entries[(*e, 1, 0)] = const(ber.enc_octets(engine_id))
+        self.entries[(*e, 2, 0)] = const(ber.enc_int(boots))
+        self.entries[(*e, 3, 0)] = lambda: ber.enc_int(
+            int((datetime.now(UTC) - booted).total_seconds()) % (1 << 31)
+        )
+        self.entries[(*e, 4, 0)] = const(ber.enc_int(1500))
 
     def add_system(self, descr: str, oid: Oid, contact: str, location: str, booted: datetime) -> None:
         s = SYSTEM

@@ -59,14 +59,16 @@ class SNMPService(Service):
         assert isinstance(self.config, SNMPConfig)
         self.cfg: SNMPConfig = self.config
         contact, location = DEFAULTS[_family(self.persona.distro, self.persona.os_family)]
+        self.engine_id = NET_SNMP_ENGINE + derive_bytes(self.persona.seed, "snmp:engine")[:8]
+        self.engine_boots = 1 + derive_int(self.persona.seed, "snmp:boots", 40)
         self.mib = Mib(
             self.persona,
             contact=self.cfg.contact if self.cfg.contact is not None else contact,
             location=self.cfg.location if self.cfg.location is not None else location,
+            engine_id=self.engine_id,
+            engine_boots=self.engine_boots,
         )
         self.communities = {c.encode() for c in self.cfg.community}
-        self.engine_id = NET_SNMP_ENGINE + derive_bytes(self.persona.seed, "snmp:engine")[:8]
-        self.engine_boots = 1 + derive_int(self.persona.seed, "snmp:boots", 40)
         self.unknown_engine_ids = 0
         self.unknown_users = 0
         self._seen: OrderedDict[tuple[str, bytes], float] = OrderedDict()

@@ -43,7 +43,11 @@ async def test_walk_v1_and_v2c_bulk() -> None:
         port = svc.bound_ports[0]
         v1 = await snmp("snmpwalk", port, "1.3.6.1.2.1.1", version="1")
         bulk = await snmp("snmpbulkwalk", port, "1.3.6.1.2.1.2")
-    assert v1.count("\n") == 8 and '.1.3.6.1.2.1.1.6.0 = STRING: "Sitting on the Dock of the Bay"' in v1
+    assert (
+        v1.count("\n") == 8 + 30
+        and '.1.3.6.1.2.1.1.9.1.3.4 = STRING: "The MIB module for SNMPv2 entities"' in v1
+    )
+    assert '.1.3.6.1.2.1.1.6.0 = STRING: "Sitting on the Dock of the Bay"' in v1
     assert '.1.3.6.1.2.1.2.2.1.2.2 = STRING: "' in bulk and "Hex-STRING: 00 50 56 12 34 56" in bulk
     assert any(e.fields["pdu"] == "getbulk" for e in events.of("request"))
     assert len(events.of("auth")) == 1  # one per source and community, not one per request
@@ -133,3 +137,15 @@ async def test_a_windows_persona_looks_like_windows() -> None:
     assert f'STRING: "{descr}"' in out and "OID: .1.3.6.1.4.1.311.1.1.3.1.2" in out
     assert '.1.3.6.1.2.1.1.4.0 = ""' in out  # no Debian snmpd.conf defaults on Windows
     assert "Software Loopback Interface 1" in ifaces
+
+
+async def test_engine_ip_and_host_resources_agree_with_the_persona() -> None:
+    async with running(SNMPService, persona=make_persona(ip="10.20.30.40")) as (svc, _):
+        port = svc.bound_ports[0]
+        engine = await snmp("snmpwalk", port, "1.3.6.1.6.3.10.2.1")
+        addrs = await snmp("snmpwalk", port, "1.3.6.1.2.1.4.20.1")
+        memory = await snmp("snmpget", port, "1.3.6.1.2.1.25.2.2.0")
+    assert f"Hex-STRING: {' '.join(f'{b:02X}' for b in svc.engine_id)}" in engine
+    assert ".1.3.6.1.2.1.4.20.1.1.10.20.30.40 = IpAddress: 10.20.30.40" in addrs
+    assert ".1.3.6.1.2.1.4.20.1.3.10.20.30.40 = IpAddress: 255.255.255.0" in addrs
+    assert "INTEGER: 8000000" in memory
