@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from decnet.fleet.catalog.os_profiles import OS_PROFILES
 from decnet.fleet.persona import Persona
 from decnet.fleet.rand import derive_int
 from decnet.services.snmp import ber
@@ -133,7 +134,11 @@ class Mib:
             self.entries[(*base, 3, *addr)] = const(ber.tlv(ber.IP_ADDRESS, bytes(mask)))
             self.entries[(*base, 4, *addr)] = const(ber.enc_int(1))
         self.entries[(1, 3, 6, 1, 2, 1, 4, 1, 0)] = const(ber.enc_int(2))  # ipForwarding: notForwarding
-        self.entries[(1, 3, 6, 1, 2, 1, 4, 2, 0)] = const(ber.enc_int(64))  # ipDefaultTTL
+        profile = OS_PROFILES.get(self.persona.os_profile)
+        ttl = int(profile.sysctls()["net.ipv4.ip_default_ttl"]) if profile is not None else 64
+        self.entries[(1, 3, 6, 1, 2, 1, 4, 2, 0)] = const(
+            ber.enc_int(ttl)
+        )  # ipDefaultTTL, as the decky's IP stack
 
     def add_host(self, booted: datetime) -> None:
         """HOST-RESOURCES: uptime since boot, users, processes, memory."""
