@@ -15,6 +15,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import decnet.prober.snmp  # noqa: F401  (registers the UDP check of snmp)
 from decnet.db.models import Decky
 from decnet.engine.hairpin import hairpin_name
 from decnet.engine.iproute import link_exists
@@ -24,7 +25,7 @@ from decnet.prober import stack
 from decnet.prober.fleet import uniqueness
 from decnet.prober.net import port_state
 from decnet.prober.score import DeckyReport
-from decnet.prober.services import ServiceProbe, check_for
+from decnet.prober.services import UDP_CHECKS, ServiceProbe, check_for
 from decnet.prober.target import ProbeTarget, target_of
 from decnet.prober.verdict import Observation, Verdict
 
@@ -96,16 +97,19 @@ class Prober:
         timeout = self.config.timeout
         for slug in target.spec.services:
             ports = target.tcp_ports(slug)
-            if not ports:
-                verdicts.append(Verdict.of(f"port_open:{slug}", None, "UDP only: not probed", PORT_WEIGHT))
-                continue
-            states = await asyncio.gather(*(port_state(target.ip, p, timeout) for p in ports))
-            closed = [f"{p} {s}" for p, s in zip(ports, states, strict=True) if s != "open"]
-            evidence = "not open: " + ", ".join(closed) if closed else f"open: {', '.join(map(str, ports))}"
-            verdicts.append(Verdict.of(f"port_open:{slug}", not closed, evidence, PORT_WEIGHT))
+            if ports:
+                states = await asyncio.gather(*(port_state(target.ip, p, timeout) for p in ports))
+                closed = [f"{p} {s}" for p, s in zip(ports, states, strict=True) if s != "open"]
+                evidence = (
+                    "not open: " + ", ".join(closed) if closed else f"open: {', '.join(map(str, ports))}"
+                )
+                verdicts.append(Verdict.of(f"port_open:{slug}", not closed, evidence, PORT_WEIGHT))
+            else:
+                verdicts.append(Verdict.of(f"port_open:{slug}", None, "UDP only: no handshake", PORT_WEIGHT))
             check = check_for(slug, self.runnable)
-            if check is not None:
-                verdicts.extend(await check(ServiceProbe(target, slug, ports, observation, timeout)))
+            probed = target.udp_ports(slug) if slug in UDP_CHECKS else ports
+            if check is not None and probed:
+                verdicts.extend(await check(ServiceProbe(target, slug, probed, observation, timeout)))
         verdicts.append(await self._closed_ports(target))
         verdicts.append(await self._stack(target))
         verdicts.append(self._os_family(target, observation))

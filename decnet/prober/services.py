@@ -39,13 +39,17 @@ class ServiceProbe:
 
 ServiceCheck = Callable[[ServiceProbe], Awaitable[list[Verdict]]]
 SERVICE_CHECKS: dict[str, ServiceCheck] = {}
+#: Services whose check talks UDP (it gets the service's UDP ports instead of its TCP ports).
+UDP_CHECKS: set[str] = set()
 
 
-def service_check(slug: str) -> Callable[[ServiceCheck], ServiceCheck]:
-    """Register the check of service ``slug``."""
+def service_check(slug: str, *, udp: bool = False) -> Callable[[ServiceCheck], ServiceCheck]:
+    """Register the check of service ``slug`` (``udp``: it probes the service's UDP ports)."""
 
     def register(func: ServiceCheck) -> ServiceCheck:
         SERVICE_CHECKS[slug] = func
+        if udp:
+            UDP_CHECKS.add(slug)
         return func
 
     return register

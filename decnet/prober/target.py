@@ -34,14 +34,22 @@ class ProbeTarget:
 
     def tcp_ports(self, slug: str) -> tuple[int, ...]:
         """The TCP ports service ``slug`` listens on (its config's ``ports``, else its defaults)."""
-        custom = _config_ports(self.spec.service_config.get(slug, {}).get("ports"))
-        if custom:
-            return custom
         for cus in self.spec.custom_services:
             if cus.name == slug:
                 return tuple(cus.ports)
         info = SERVICES.get(slug)
-        return info.tcp_ports if info is not None else ()
+        if info is None or not info.tcp_ports:
+            return ()  # unknown, or UDP only
+        custom = _config_ports(self.spec.service_config.get(slug, {}).get("ports"))
+        return custom or info.tcp_ports
+
+    def udp_ports(self, slug: str) -> tuple[int, ...]:
+        """The UDP ports of service ``slug`` (its config's ``ports`` if it is a UDP-only service)."""
+        info = SERVICES.get(slug)
+        if info is None or not info.udp_ports:
+            return ()
+        custom = _config_ports(self.spec.service_config.get(slug, {}).get("ports"))
+        return custom if custom and not info.tcp_ports else info.udp_ports
 
     def declared_ports(self) -> set[int]:
         """Every TCP port the decky should have open."""

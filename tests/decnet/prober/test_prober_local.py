@@ -31,7 +31,7 @@ def _healthy() -> FleetSpec:
         deckies=3,
         subnet="127.82.0.0/24",
         ip_start="127.82.0.10",
-        services="ssh,http,https",
+        services="ssh,http,https,snmp",
         distros="ubuntu22,debian,rocky9",
         seed="61" * 32,
         backend="local",
@@ -68,6 +68,7 @@ async def test_a_healthy_fleet_passes_every_check(deckies: Fleet) -> None:
         checks = _by_check(report)
         for name in (
             "port_open:ssh",
+            "banner:snmp",
             "banner:ssh",
             "banner:http",
             "banner:https",
@@ -77,6 +78,7 @@ async def test_a_healthy_fleet_passes_every_check(deckies: Fleet) -> None:
             assert checks[name] is True, name
         for name in ("unique_host_key", "unique_certificate", "unique_hostname", "unique_mac"):
             assert checks[name] is True, name
+        assert checks["port_open:snmp"] is None  # UDP: no handshake to check
         assert checks["tcp_stack"] is None  # the local backend has no OS profile on the wire
     evidence = {v.check: v.evidence for v in reports[0].verdicts}
     assert derive_persona(fleet.deckies[0]).ssh_banner in evidence["banner:ssh"]
