@@ -33,6 +33,8 @@ class ICSService(Service):
         self.cfg: ICSConfig = self.config
         self.device: Device = device_for(self.persona, self.cfg.device, self.cfg.plant)
         self.plc = Plc(self.device, self.persona.seed, self.cfg.registers)
+        #: S7comm only from a Siemens CPU (the persona's, or the one ``device`` names).
+        self.speaks_s7 = self.device.vendor.startswith("Siemens")
         self.tcp = TcpListeners(
             self, self._modbus, max_connections=self.cfg.max_connections, on_error=self._bug
         )
@@ -42,6 +44,8 @@ class ICSService(Service):
     async def start(self) -> None:
         try:
             for i, port in enumerate(self.ports[:2]):
+                if i == 1 and not self.speaks_s7:
+                    continue  # a Modicon does not listen on ISO-TSAP: the port stays closed
                 handler = self._modbus if i == 0 else self._s7
                 self.bound_ports.append(await self.tcp.open(self.ctx.bind_host, port, handler))
         except OSError:

@@ -162,3 +162,25 @@ async def test_nmap_s7_info_and_modbus_discover() -> None:
         and "Device identification: Siemens 6ES7 315-2EH14-0AB0 V3.2.8" in mb_out
     )
     assert "python" not in (s7_out + mb_out).lower()
+
+
+async def test_a_modicon_speaks_modbus_only() -> None:
+    m340 = make_persona(
+        os_profile="embedded",
+        os_family="embedded",
+        kernel="v3.20",
+        versions=(
+            ("ics_vendor", "Schneider Electric"),
+            ("ics_model", "BMX P34 2020"),
+            ("ics_module_type", "Modicon M340"),
+            ("ics_order_code", "BMX P34 2020"),
+        ),
+    )
+    async with running(ICSService, ports=(0, 0), persona=m340) as (svc, _):
+        assert len(svc.bound_ports) == 1  # no S7comm listener: 102 is closed as on a real M340
+        mb = Modbus(*await asyncio.open_connection("127.0.0.1", svc.bound_ports[0]))
+        ident = await mb.call(b"\x2b\x0e\x01\x00")
+        mb.writer.close()
+    assert b"Schneider Electric" in ident and b"BMX P34 2020" in ident and b"v3.20" in ident
+    async with running(ICSService, ports=(0, 0), persona=m340, device="s7-1200") as (svc, _):
+        assert len(svc.bound_ports) == 2 and svc.device.order_code == "6ES7 214-1AG40-0XB0"
