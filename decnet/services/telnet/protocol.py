@@ -23,6 +23,8 @@ ECHO, SGA, TTYPE, NAWS, TSPEED, LINEMODE, XDISPLOC, NEW_ENVIRON, STATUS, BINARY 
     0,
 )
 _IS, _SEND = 0, 1
+#: IAC IP (interrupt), EC (erase character) and EL (erase line) as the terminal keys they stand for.
+_CONTROLS = {244: 0x03, 247: 0x7F, 248: 0x15}
 MAX_SB = 512
 
 #: Options the server is willing to perform (answers DO with WILL) and to let the client perform.
@@ -69,7 +71,10 @@ class TelnetDecoder:
                     self._sb.clear()
                     self._state = 3
                 else:
-                    self._state = 0  # NOP, GA, AYT, IP, ...: nothing to answer
+                    control = _CONTROLS.get(byte)
+                    if control is not None:  # a line-mode client's Ctrl-C / erase keys
+                        out.append(control)
+                    self._state = 0  # NOP, GA, AYT, ...: nothing to answer
             elif state == 2:
                 self._negotiate(self._verb, byte)
                 self._state = 0

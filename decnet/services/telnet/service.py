@@ -18,7 +18,7 @@ from decnet.services.smtp.accounts import check
 from decnet.services.smtp.config import Users
 from decnet.services.smtp.lines import Closed
 from decnet.services.smtp.linesvc import LineConfig, LineService, Session
-from decnet.services.ssh.shell import Interpreter
+from decnet.services.ssh.shell import Interpreter, Writer
 from decnet.services.ssh.terminal import Action, Echo, EndOfFile, Interrupt, Line, LineEditor, Redraw
 from decnet.services.telnet.protocol import TelnetDecoder, negotiation
 from decnet.services.telnet.shell import failure_text, login_banner, login_prompt, make_shell
@@ -212,14 +212,52 @@ class TelnetService(LineService):
                 sess.commands += 1
                 if sess.commands > self.cfg.max_commands:
                     raise Closed("max_commands")
-                try:
-                    await shell.run_line(action.text, write)
-                except Closed:
-                    raise
-                except Exception:  # one broken command never ends the session
-                    self.log.debug("telnet shell command failed: %r", action.text[:200], exc_info=True)
-                    shell.status = 1
+                if await self._run(term, shell, action.text, write):
+                    editor = LineEditor(shell.history)  # Ctrl-C: the typed-ahead line is gone
                 if shell.exited or shell.dropped:
                     break
                 await write(shell.prompt())
         sess.close_reason = "logout"
+
+    async def _run(self, term: _Terminal, shell: Interpreter, line: str, write: Writer) -> bool:
+        """Run one command line; Ctrl-C (or IAC IP) typed meanwhile cancels it. True if interrupted."""
+        loop = asyncio.get_running_loop()
+        run = loop.create_task(shell.run_line(line, write))
+        interrupted = False
+        queued = [i for i, action in enumerate(term.actions) if isinstance(action, Interrupt)]
+        if queued:  # Ctrl-C typed ahead, in the same packet as the command
+            for _ in range(queued[-1] + 1):
+                term.actions.popleft()
+            await asyncio.sleep(0)  # let the line start (and be logged) before it is interrupted
+            interrupted = run.cancel()
+            await asyncio.wait({run})
+        try:
+            while not run.done():
+                reading = loop.create_task(term.read_raw(self.cfg.idle_timeout))
+                await asyncio.wait({run, reading}, return_when=asyncio.FIRST_COMPLETED)
+                if not reading.done():
+                    reading.cancel()
+                    await asyncio.wait({reading})
+                    continue
+                reading.result()  # Closed ends the session (the command with it)
+                cut = term.pending.rfind(b"\x03")
+                if cut >= 0:
+                    del term.pending[: cut + 1]
+                    run.cancel()
+                    await asyncio.wait({run})
+                    interrupted = True
+        finally:
+            if not run.done():
+                run.cancel()
+                await asyncio.wait({run})
+        if interrupted:
+            shell.status = 130
+            await self.send(term.sess, "^C\r\n")
+            return True
+        exc = run.exception()
+        if isinstance(exc, Closed):
+            raise exc
+        if exc is not None:  # one broken command never ends the session
+            self.log.debug("telnet shell command failed: %r", line[:200], exc_info=exc)
+            shell.status = 1
+        return False

@@ -107,3 +107,24 @@ async def test_nmap_identifies_the_product(kind: str, product: str) -> None:
     async with running(TelnetService, persona(kind)) as (_, port, _events):
         found = await nmap_service(port)
     assert product in found and "python" not in found.lower(), found
+
+
+async def test_ctrl_c_interrupts_a_running_command() -> None:
+    async with running(TelnetService, persona("ubuntu22"), users="root:toor") as (_, port, events):
+        client = await TelnetClient.connect(port)
+        await client.read_until(rb"login: $")
+        await client.line("root")
+        await client.read_until(rb"Password: $")
+        await client.line("toor")
+        await client.read_until(rb"root@mail01:~# $")
+        await client.line("sleep 30")
+        client.writer.write(bytes((255, 244)))  # IAC IP, what a line-mode client sends for Ctrl-C
+        await client.writer.drain()
+        assert (
+            await client.read_until(rb"root@mail01:~# $", timeout=3) == b"sleep 30\r\n^C\r\nroot@mail01:~# "
+        )
+        await client.line("echo $?")
+        assert (await client.read_until(rb"# $")).startswith(b"echo $?\r\n130\r\n")
+        client.close()
+        await events.wait("disconnect")
+    assert [e.fields["command"] for e in events.of("command")][:2] == ["sleep 30", "echo $?"]
