@@ -23,7 +23,7 @@ from pydantic import Field
 
 from decnet.services.base import ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
-from decnet.services.http.parser import ParseError, Request, read_body, read_head
+from decnet.services.http.parser import Closed, ParseError, Request, read_body, read_head
 from decnet.services.https.cert import ensure_certificate
 from decnet.services.streambase import Session, StreamConfig, StreamService
 from decnet.services.text import clip, printable
@@ -162,6 +162,8 @@ class RestService(StreamService):
         for _ in range(cfg.max_requests_per_connection):
             request: Request | None = None
             try:
+                if self.header_style == "go":
+                    await self._no_blank_line(s)
                 request = await read_head(
                     s.stream, idle_deadline=s.deadline(), header_timeout=cfg.header_timeout
                 )
@@ -193,6 +195,15 @@ class RestService(StreamService):
             self._log_credentials(s, request)
             if not keep:
                 return
+
+    @staticmethod
+    async def _no_blank_line(s: Session) -> None:
+        """Go reads the request line as is: an empty first line is a malformed request."""
+        while not s.stream.buf:
+            if not await s.stream.fill(s.deadline()):
+                raise Closed("eof")
+        if s.stream.buf[:1] == b"\n" or s.stream.buf[:2] == b"\r\n":
+            raise ParseError(400, "bad_request")
 
     def render(self, reply: Reply, request: Request | None) -> bytes:
         """Status line, headers in the product's order, body (none for HEAD or 204/304)."""

@@ -25,7 +25,7 @@ _values = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.dictionaries(st.text("abcdef", min_size=1, max_size=6), _values, max_size=6))
 def test_encode_matches_pymongo_and_decodes_back(doc: dict[str, object]) -> None:
     data = bson.encode(doc)
