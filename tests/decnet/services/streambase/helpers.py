@@ -154,3 +154,23 @@ async def hostile(port: int) -> None:
             await asyncio.sleep(0.05)
     finally:
         writer.close()
+
+
+class FakeSession:
+    """Enough of a :class:`~decnet.services.streambase.Session` for calling handlers directly."""
+
+    def __init__(self, local_port: int = 0) -> None:
+        self.local_port = local_port
+        self.src_ip = "198.51.100.7"
+        self.src_port = 40000
+        self.sid = "fuzz"
+        self.extra: dict[str, str] = {}
+        self.started = 0.0
+        self.actions = 0
+
+
+def service(cls: type[S], who: Persona | None = None, **config: Any) -> tuple[S, Events]:
+    """An unstarted service (handlers can be called without sockets)."""
+    events = Events()
+    ctx = ServiceContext(who or persona(), "127.0.0.1", events, Path("/nonexistent"))
+    return cls(ctx, cls.config_model.model_validate(config)), events
