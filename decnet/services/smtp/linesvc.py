@@ -88,7 +88,6 @@ class Session:
     tls: bool = False
     close_reason: str = "closed"
     extra: dict[str, str] = field(default_factory=dict)  #: fields every event carries (TLS details)
-    state: dict[str, Any] = field(default_factory=dict)  #: the protocol's own per-session state
 
 
 class LineService(Service):

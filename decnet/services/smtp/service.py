@@ -1,7 +1,7 @@
 """The smtp service: an ESMTP dialogue (EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, BDAT) as the persona's MTA.
 
 Nothing is ever delivered. Every command is an event; credentials tried with AUTH become
-``auth`` events in the shared shape; each message is captured (bounded), hashed and
+``auth`` events in the shared shape; each message is captured (bounded, on disk), hashed and
 optionally written under the service's state directory.
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import os
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from typing import ClassVar
 from decnet.services.base import ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
 from decnet.services.smtp.accounts import check
+from decnet.services.smtp.capture import Capture
 from decnet.services.smtp.config import SMTPConfig
 from decnet.services.smtp.flavour import Flavour, flavour_for, mail_domain
 from decnet.services.smtp.lines import Closed
@@ -43,9 +42,8 @@ class Transaction:
     sender: str | None = None
     recipients: list[str] = field(default_factory=list)
     relayed: bool = False
-    bdat: bytearray | None = None
+    bdat: Capture | None = None
     bdat_size: int = 0
-    bdat_hash: hashlib._Hash | None = None
 
 
 @dataclass(slots=True)
@@ -85,7 +83,6 @@ class SMTPService(LineService):
             "localhost",
             self.persona.hostname.lower(),
         }
-        self._stored = -1
 
     # -- dialogue -----------------------------------------------------------------------
 
@@ -221,8 +218,7 @@ class SMTPService(LineService):
             await self._error(sess, state, fl.reply("bdat_data_mix"))
             return
         await self.send(sess, fl.reply("data_go"))
-        captured = bytearray()
-        digest = hashlib.sha256()
+        capture = self._capture()
         size = 0
         truncated = False
         old_limit = sess.lines.max_line
@@ -239,13 +235,13 @@ class SMTPService(LineService):
                 chunk = data + b"\r\n"
                 size += len(chunk)
                 if size <= self.smtp.max_message_bytes:
-                    digest.update(chunk)
-                    room = self.smtp.capture_bytes - len(captured)
-                    if room > 0:
-                        captured += chunk[:room]
+                    capture.add(chunk)
+        except BaseException:
+            capture.discard()
+            raise
         finally:
             sess.lines.max_line = old_limit
-        await self._deliver(sess, state, bytes(captured), digest, size, truncated, "data")
+        await self._deliver(sess, state, capture, size, truncated, "data")
 
     async def _cmd_bdat(self, sess: Session, state: SMTPState, arg: str) -> None:
         fl = self.flavour
@@ -264,33 +260,33 @@ class SMTPService(LineService):
         tx = state.tx
         ok = tx.sender is not None and bool(tx.recipients)
         if tx.bdat is None:
-            tx.bdat, tx.bdat_hash = bytearray(), hashlib.sha256()
-        assert tx.bdat_hash is not None
+            tx.bdat = self._capture()
         remaining = count
         while remaining > 0:  # always consume the chunk, even when refusing it
             piece = await sess.lines.read_exact(min(remaining, _BDAT_CHUNK), self.cfg.idle_timeout)
             remaining -= len(piece)
             if ok and tx.bdat_size + len(piece) <= self.smtp.max_message_bytes:
-                tx.bdat_hash.update(piece)
-                room = self.smtp.capture_bytes - len(tx.bdat)
-                if room > 0:
-                    tx.bdat += piece[:room]
+                tx.bdat.add(piece)
             tx.bdat_size += len(piece)
         if not ok:
+            tx.bdat.discard()
             state.tx = Transaction(sender=tx.sender, recipients=tx.recipients) if tx.sender else Transaction()
             await self._error(sess, state, fl.reply("need_rcpt" if tx.sender else "need_mail"))
             return
         if not last:
             await self.send(sess, f"250 2.0.0 Ok: {count} bytes\r\n")
             return
-        await self._deliver(sess, state, bytes(tx.bdat), tx.bdat_hash, tx.bdat_size, False, "bdat")
+        await self._deliver(sess, state, tx.bdat, tx.bdat_size, False, "bdat")
+
+    def _capture(self) -> Capture:
+        folder = Path(self.ctx.state_dir) / "mail" if self.smtp.store_messages else None
+        return Capture(folder, self.smtp.capture_bytes)
 
     async def _deliver(
         self,
         sess: Session,
         state: SMTPState,
-        captured: bytes,
-        digest: hashlib._Hash,
+        capture: Capture,
         size: int,
         truncated: bool,
         via: str,
@@ -301,9 +297,9 @@ class SMTPService(LineService):
         state.tx = Transaction()
         too_big = size > self.smtp.max_message_bytes
         queue_id = fl.queue_id()
-        sha = digest.hexdigest()
-        body, body_cut = printable(captured, self.smtp.log_message_bytes)
-        headers = _headers(captured)
+        sha = capture.sha256
+        body, body_cut = printable(bytes(capture.head), self.smtp.log_message_bytes)
+        headers = _headers(bytes(capture.head))
         fields = {
             "sender": clip(tx.sender or "", 512),
             "recipients": clip(",".join(tx.recipients), 4096),
@@ -319,42 +315,19 @@ class SMTPService(LineService):
             "result": "too_big" if too_big else "queued",
             "queue_id": "" if too_big else queue_id,
         }
-        if body_cut or truncated or len(captured) < min(size, self.smtp.max_message_bytes):
+        if body_cut or truncated or too_big or capture.truncated:
             fields["truncated"] = "true"
         if state.user:
             fields["username"] = clip(state.user, 256)
-        if not too_big and self.smtp.store_messages:
-            stored = self._store(sha, captured)
-            if stored:
-                fields["stored"] = stored
+        stored = capture.keep(".eml", self.smtp.max_stored_messages) if not too_big else ""
+        capture.discard()
+        if stored:
+            fields["stored"] = stored
         self.event(sess, "data", fields)
         if too_big:
             await self._error(sess, state, fl.reply("too_big"))
             return
         await self.send(sess, fl.reply("queued", queue_id=queue_id))
-
-    def _store(self, sha: str, data: bytes) -> str:
-        """Write a captured message as ``mail/<sha256>.eml`` (bounded count); return its name or ''."""
-        folder = Path(self.ctx.state_dir) / "mail"
-        try:
-            if self._stored < 0:
-                self._stored = sum(1 for _ in folder.glob("*.eml")) if folder.is_dir() else 0
-            path = folder / f"{sha}.eml"
-            if path.exists():
-                return path.name
-            if self._stored >= self.smtp.max_stored_messages:
-                return ""
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = folder / f".{sha}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except OSError as exc:
-            self.log.warning("could not store message %s: %s", sha, exc)
-            return ""
-        self._stored += 1
-        return path.name
 
     async def _cmd_rset(self, sess: Session, state: SMTPState, arg: str) -> None:
         state.tx = Transaction()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import dataclasses
 import functools
 import re
@@ -87,14 +88,15 @@ async def running(
 ) -> AsyncIterator[tuple[Any, int, Events]]:
     """``cls`` on 127.0.0.1 (an ephemeral port unless ``ports`` is given): (service, first port, events)."""
     events = Events()
-    ctx = ServiceContext(who or persona(), "127.0.0.1", events, state_dir or Path("/nonexistent"))
-    config.setdefault("ports", (0,))
-    svc = cls(ctx, cls.config_model.model_validate(config))
-    await svc.start()
-    try:
-        yield svc, svc.bound_ports[0], events
-    finally:
-        await svc.stop()
+    with tempfile.TemporaryDirectory(prefix="decnet-svc-") as scratch:
+        ctx = ServiceContext(who or persona(), "127.0.0.1", events, state_dir or Path(scratch))
+        config.setdefault("ports", (0,))
+        svc = cls(ctx, cls.config_model.model_validate(config))
+        await svc.start()
+        try:
+            yield svc, svc.bound_ports[0], events
+        finally:
+            await svc.stop()
 
 
 async def talk(port: int, data: bytes, *, wait: float = 1.0, limit: int = 1 << 20) -> bytes:
@@ -209,7 +211,9 @@ async def feed(svc: Any, data: bytes, *, timeout: float = 5.0) -> bytes:
 
 @functools.cache
 def _scratch() -> Path:
-    return Path(tempfile.mkdtemp(prefix="decnet-svc-test-"))
+    path = tempfile.mkdtemp(prefix="decnet-svc-test-")
+    atexit.register(shutil.rmtree, path, True)
+    return Path(path)
 
 
 def service(cls: type[Service], who: Persona | None = None, **config: Any) -> Any:
