@@ -15,6 +15,8 @@ clients=(
   mosquitto_pub:mosquitto-clients
   smbclient:smbclient
   ldapsearch:ldap-utils
+  xfreerdp:freerdp2-x11
+  Xvfb:xvfb
   mysql:default-mysql-client
   psql:postgresql-client
   redis-cli:redis-tools

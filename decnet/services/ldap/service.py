@@ -375,9 +375,11 @@ class LDAPService(StreamService):
         self.event(s, "extended", {"oid": clip(req.name, 128)})
         if req.name == STARTTLS_OID and self.cfg.starttls and not conn.tls:
             name = ber.tlv(0x8A, STARTTLS_OID.encode())
-            await self._send_result(s, msg.msg_id, 24, c.SUCCESS, extra=name)
             if s.stream.buf:
                 raise Closed("protocol")
+            # The ClientHello follows the response at once: leave it in the socket for TLS.
+            s.writer.transport.pause_reading()
+            await self._send_result(s, msg.msg_id, 24, c.SUCCESS, extra=name)
             await s.writer.start_tls(self._context(), ssl_handshake_timeout=min(s.idle_timeout, 30.0))
             conn.tls = True
             sslobj: Any = s.writer.get_extra_info("ssl_object")

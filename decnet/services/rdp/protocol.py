@@ -109,12 +109,13 @@ class ClientCore:
 
 
 def parse_client_core(data: bytes) -> ClientCore | None:
-    """Find TS_UD_CS_CORE in an MCS Connect Initial and read it (None if absent or cut)."""
+    """Find TS_UD_CS_CORE (type 0xC001, RDP version 8.x) in an MCS Connect Initial (None if absent)."""
     at = data.find(b"\x01\xc0")
     while at >= 0:
         if at + 4 <= len(data):
             size = int.from_bytes(data[at + 2 : at + 4], "little")
-            if size >= 4 + 4 + 8 + 4 + 4 + 32 and at + 56 <= len(data):
+            version = int.from_bytes(data[at + 4 : at + 8], "little") if at + 8 <= len(data) else 0
+            if size >= 56 and at + 56 <= len(data) and version >> 16 == 0x0008:
                 width, height = struct.unpack_from("<HH", data, at + 8)
                 keyboard, build = struct.unpack_from("<II", data, at + 16)
                 name = data[at + 24 : at + 56].decode("utf-16-le", "replace").split("\x00", 1)[0]

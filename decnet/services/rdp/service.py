@@ -109,6 +109,10 @@ class RDPService(StreamService):
         if req.correlation_id:
             fields["correlation_id"] = req.correlation_id.hex()
         self.event(s, "connection_request", fields)
+        if selected is not None:
+            # The client's ClientHello follows the confirm at once: keep it in the socket until
+            # TLS takes over the transport, or the stream reader would swallow it.
+            s.writer.transport.pause_reading()
         await s.send(p.connection_confirm(selected, failure))
         if selected is None:
             return
