@@ -26,6 +26,8 @@ from decnet.services.http.parser import BoundedReader, Closed
 from decnet.services.text import clip
 
 _STREAM_LIMIT = 65536
+#: Unsent bytes above which a send waits (bounded by ``send_timeout``) for the client to read.
+_DRAIN_ABOVE = 65536
 
 
 _PROTOCOL_VERSION_ALERT = b"\x15\x03\x01\x00\x02\x02\x46"
@@ -88,9 +90,13 @@ class Session:
 
     async def send(self, data: bytes) -> None:
         """Write ``data``; ``Closed("reset")`` when the client is gone or does not read."""
+        transport = self.writer.transport
+        if transport.is_closing():
+            raise Closed("reset")
         try:
             self.writer.write(data)
-            await asyncio.wait_for(self.writer.drain(), self.send_timeout)
+            if transport.get_write_buffer_size() > _DRAIN_ABOVE:  # only a client that does not read
+                await asyncio.wait_for(self.writer.drain(), self.send_timeout)
         except (TimeoutError, ConnectionError, OSError):
             raise Closed("reset") from None
         self.bytes_out += len(data)
