@@ -9,6 +9,7 @@ rootDSE, which names the directory the way a scanner expects.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -378,7 +379,7 @@ class LDAPService(StreamService):
             if s.stream.buf:
                 raise Closed("protocol")
             # The ClientHello follows the response at once: leave it in the socket for TLS.
-            s.writer.transport.pause_reading()
+            _pause_reading(s)
             await self._send_result(s, msg.msg_id, 24, c.SUCCESS, extra=name)
             await s.writer.start_tls(self._context(), ssl_handshake_timeout=min(s.idle_timeout, 30.0))
             conn.tls = True
@@ -412,3 +413,10 @@ def _no_mech() -> str:
 
 def _ad_unsupported_ext() -> str:
     return "0000203D: LdapErr: DSID-0C091056, comment: Unknown extended request OID, data 0, v4563\x00"
+
+
+def _pause_reading(s: Session) -> None:
+    """Stop reading from the socket (TLS resumes it) so no TLS bytes land in the stream reader."""
+    transport = s.writer.transport
+    if isinstance(transport, asyncio.ReadTransport):
+        transport.pause_reading()

@@ -9,6 +9,7 @@ Without NLA, the TLS session's MCS Connect Initial is read for the client's name
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from typing import Any, ClassVar
 
@@ -112,7 +113,7 @@ class RDPService(StreamService):
         if selected is not None:
             # The client's ClientHello follows the confirm at once: keep it in the socket until
             # TLS takes over the transport, or the stream reader would swallow it.
-            s.writer.transport.pause_reading()
+            _pause_reading(s)
         await s.send(p.connection_confirm(selected, failure))
         if selected is None:
             return
@@ -215,3 +216,10 @@ class RDPService(StreamService):
                 desktop=f"{core.width}x{core.height}",
             )
         self.event(s, "mcs_connect", fields)
+
+
+def _pause_reading(s: Session) -> None:
+    """Stop reading from the socket (TLS resumes it) so no TLS bytes land in the stream reader."""
+    transport = s.writer.transport
+    if isinstance(transport, asyncio.ReadTransport):
+        transport.pause_reading()
