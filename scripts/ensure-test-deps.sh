@@ -8,6 +8,7 @@ clients=(
   sshpass:sshpass
   curl:curl
   nmap:nmap
+  hydra:hydra
   ip:iproute2
   openssl:openssl
   dig:bind9-dnsutils

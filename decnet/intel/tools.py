@@ -56,7 +56,7 @@ USER_AGENTS: tuple[tuple[str, str], ...] = (
 
 #: Request patterns (decoded request line and body) typical of one tool.
 REQUEST_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"/nmaplowercheck\d+|/NmapUpperCheck|/evox/about|/HNAP1", "nmap"),
+    (r"/nmaplowercheck\d+|/NmapUpperCheck|/evox/about|/HNAP1|/nice ports,/Trinity\.txt\.bak", "nmap"),
     (r"/Nikto|nikto-test|/\w+\.(?:nsf|cfm)\b.*\bnikto", "nikto"),
     (r"\b(?:oast\.(?:fun|pro|live|site|online|me)|interact\.sh|interactsh)\b", "nuclei"),
     (r"AND \d+=\d+ AND \(SELECT|UNION ALL SELECT NULL(?:,NULL)+|\(SELECT \(CASE WHEN", "sqlmap"),
