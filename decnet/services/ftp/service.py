@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import os
 import posixpath
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -25,6 +23,7 @@ from decnet.services.credentials import credential_fields
 from decnet.services.ftp.config import FTPConfig
 from decnet.services.ftp.texts import FEATURES, TEXTS, VSFTPD_HELP
 from decnet.services.smtp.accounts import check
+from decnet.services.smtp.capture import Capture
 from decnet.services.smtp.lines import Closed
 from decnet.services.smtp.linesvc import LineService, Session
 from decnet.services.ssh.fakefs import FakeFS, FSError, Node
@@ -72,7 +71,6 @@ class FTPState:
     active: bool = False
     rnfr: str | None = None
     rest: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class FTPService(LineService):
@@ -90,7 +88,6 @@ class FTPService(LineService):
         self.ftp: FTPConfig = self.config
         self.product = self._product()
         self.texts = TEXTS[self.product]
-        self._stored = -1
 
     def _product(self) -> str:
         if self.ftp.server != "auto":
@@ -454,32 +451,32 @@ class FTPService(LineService):
             self.event(sess, "stor", {"path": clip(virtual, 1024), "result": "no_data_connection"})
             return
         await self.send(sess, self.reply("stor_start", arg=arg))
-        captured, digest, size, complete = await self._receive(*pair)
-        sha = digest.hexdigest()
-        fields = {
-            "path": clip(virtual, 1024),
-            "size": str(size),
-            "sha256": sha,
-            "result": "received" if complete else "aborted",
-        }
-        if len(captured) < size:
-            fields["truncated"] = "true"
-        if self.ftp.store_uploads and captured:
-            stored = self._store(sha, captured)
+        folder = Path(self.ctx.state_dir) / "ftp-uploads" if self.ftp.store_uploads else None
+        capture = Capture(folder, self.ftp.max_upload_bytes)
+        try:
+            complete = await self._receive(capture, *pair)
+            fields = {
+                "path": clip(virtual, 1024),
+                "size": str(capture.size),
+                "sha256": capture.sha256,
+                "result": "received" if complete else "aborted",
+            }
+            if capture.truncated:
+                fields["truncated"] = "true"
+            stored = capture.keep(".bin", self.ftp.max_stored_uploads) if capture.size else ""
             if stored:
                 fields["stored"] = stored
+        finally:
+            capture.discard()
         with contextlib.suppress(FSError):
-            state.fs.write(real, "/", state.account, captured[:65536].decode("latin-1"))
+            state.fs.write(real, "/", state.account, capture.head.decode("latin-1"))
         self.event(sess, "stor", fields)
         await self.send(sess, self.reply("transfer_done" if complete else "data_failed"))
 
     async def _receive(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> tuple[bytes, hashlib._Hash, int, bool]:
-        """Read an upload to EOF: (kept bytes, sha256 of all, size, completed)."""
-        captured = bytearray()
-        digest = hashlib.sha256()
-        size = 0
+        self, capture: Capture, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        """Read an upload to EOF into ``capture``; True if it completed."""
         complete = False
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.cfg.max_session_seconds
@@ -489,38 +486,12 @@ class FTPService(LineService):
                 if not chunk:
                     complete = True
                     break
-                size += len(chunk)
-                digest.update(chunk)
-                room = self.ftp.max_upload_bytes - len(captured)
-                if room > 0:
-                    captured += chunk[:room]
+                capture.add(chunk)
         except (TimeoutError, ConnectionError, OSError):
             pass
         finally:
             writer.transport.abort()
-        return bytes(captured), digest, size, complete
-
-    def _store(self, sha: str, data: bytes) -> str:
-        folder = Path(self.ctx.state_dir) / "ftp-uploads"
-        try:
-            if self._stored < 0:
-                self._stored = sum(1 for _ in folder.glob("*.bin")) if folder.is_dir() else 0
-            path = folder / f"{sha}.bin"
-            if path.exists():
-                return path.name
-            if self._stored >= self.ftp.max_stored_uploads:
-                return ""
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = folder / f".{sha}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except OSError as exc:
-            self.log.warning("could not store upload %s: %s", sha, exc)
-            return ""
-        self._stored += 1
-        return path.name
+        return complete
 
     async def _size(self, sess: Session, state: FTPState, arg: str) -> None:
         node = self._node(state, arg)

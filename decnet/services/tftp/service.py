@@ -9,9 +9,6 @@ kept under the state directory. Malformed datagrams are logged at a bounded rate
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -23,6 +20,7 @@ from pydantic import Field, field_validator
 
 from decnet.fleet.persona import Persona
 from decnet.services.base import Service, ServiceConfig, ServiceContext
+from decnet.services.smtp.capture import Capture
 from decnet.services.smtp.linesvc import check_ports, split_ports
 from decnet.services.text import clip
 from decnet.services.tftp import packets as pk
@@ -130,7 +128,6 @@ class TFTPService(Service):
         self._tasks: set[asyncio.Task[None]] = set()
         self._malformed_window = (0.0, 0)
         self._per_ip: dict[str, int] = {}
-        self._stored = -1
 
     async def start(self) -> None:
         """Bind every UDP port."""
@@ -331,54 +328,41 @@ class TFTPService(Service):
             transport.sendto(pk.error(pk.ACCESS), addr)
             return {"result": "denied"}
         accepted, blksize = self._options(request, None)
-        captured = bytearray()
-        digest = hashlib.sha256()
+        folder = Path(self.ctx.state_dir) / "tftp-uploads" if self.cfg.store_uploads else None
+        capture = Capture(folder, self.cfg.max_write_bytes)
+        try:
+            result = await self._receive_blocks(endpoint, transport, addr, accepted, blksize, capture)
+            fields = {"result": result, "bytes": str(capture.size), "sha256": capture.sha256}
+            stored = capture.keep(".bin", self.cfg.max_stored_uploads) if capture.size else ""
+            if stored:
+                fields["stored"] = stored
+            return fields
+        finally:
+            capture.discard()
+
+    async def _receive_blocks(
+        self,
+        endpoint: _Endpoint,
+        transport: asyncio.DatagramTransport,
+        addr: tuple[str, int],
+        accepted: dict[str, str],
+        blksize: int,
+        capture: Capture,
+    ) -> str:
+        """Receive DATA blocks into ``capture``; the transfer's result."""
         first = pk.oack(accepted) if accepted else pk.ack(0)
         answer = await self._exchange(endpoint, transport, addr, first, pk.DATA, 1)
         block = 1
         while True:
             if answer is None:
-                return {**self._upload(captured, digest), "result": "timeout"}
+                return "timeout"
             payload = answer[1]
-            if len(captured) + len(payload) > self.cfg.max_write_bytes:
+            if capture.size + len(payload) > self.cfg.max_write_bytes:
                 transport.sendto(pk.error(pk.DISK_FULL), addr)
-                return {**self._upload(captured, digest), "result": "too_big"}
-            captured += payload
-            digest.update(payload)
+                return "too_big"
+            capture.add(payload)
             if len(payload) < blksize:
                 transport.sendto(pk.ack(block), addr)
-                return {**self._upload(captured, digest), "result": "received"}
+                return "received"
             answer = await self._exchange(endpoint, transport, addr, pk.ack(block), pk.DATA, block + 1)
             block += 1
-
-    def _upload(self, captured: bytearray, digest: hashlib._Hash) -> dict[str, str]:
-        sha = digest.hexdigest()
-        out = {"bytes": str(len(captured)), "sha256": sha}
-        if self.cfg.store_uploads and captured:
-            stored = self._store(sha, bytes(captured))
-            if stored:
-                out["stored"] = stored
-        return out
-
-    def _store(self, sha: str, data: bytes) -> str:
-        folder = Path(self.ctx.state_dir) / "tftp-uploads"
-        try:
-            if self._stored < 0:
-                self._stored = sum(1 for _ in folder.glob("*.bin")) if folder.is_dir() else 0
-            path = folder / f"{sha}.bin"
-            if path.exists():
-                return path.name
-            if self._stored >= self.cfg.max_stored_uploads:
-                return ""
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = folder / f".{sha}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except OSError as exc:
-            with contextlib.suppress(Exception):
-                self.log.warning("could not store upload %s: %s", sha, exc)
-            return ""
-        self._stored += 1
-        return path.name
