@@ -203,7 +203,7 @@ async def _round(sniffer: object, repo: object, rate: int, seconds: float) -> di
     }
 
 
-async def bench(rates: list[int], seconds: float) -> dict[str, float]:
+async def bench(rates: list[int], seconds: float, *, ring: bool = True) -> dict[str, float]:
     """Step through ``rates``; the figures of the highest sustained one."""
     from decnet.config import Settings
     from decnet.db import get_repository
@@ -215,7 +215,8 @@ async def bench(rates: list[int], seconds: float) -> dict[str, float]:
         repo = get_repository(Settings(data_dir=Path(tmp)))
         await repo.initialize()
         lan_up()
-        sniffer = Sniffer(OUTSIDE, repo, SnifferConfig(), promisc=False)
+        config = SnifferConfig() if ring else SnifferConfig(ring_blocks=0)
+        sniffer = Sniffer(OUTSIDE, repo, config, promisc=False)
         try:
             sniffer.start()
             for rate in rates:
@@ -248,6 +249,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short rounds (about 30 s in all)")
     parser.add_argument("--rates", help="comma-separated rates to step through")
     parser.add_argument("--seconds", type=float, help="seconds per rate")
+    parser.add_argument("--recv", action="store_true", help="read with recv() instead of the TPACKET_V3 ring")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--iface", default=INSIDE, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=int, default=1000, help=argparse.SUPPRESS)
@@ -261,7 +263,7 @@ def main() -> None:
     )
     rates = [int(r) for r in (args.rates or default).split(",")]
     seconds = args.seconds or (3.0 if args.quick else 8.0)
-    best = asyncio.run(bench(rates, seconds))
+    best = asyncio.run(bench(rates, seconds, ring=not args.recv))
     print(
         json.dumps(
             {

@@ -11,8 +11,10 @@ class SnifferConfig:
 
     #: Bytes of each frame the kernel hands over (the rest is cut by the BPF filter).
     snaplen: int = 2048
-    #: Socket receive buffer (bytes) that absorbs bursts.
+    #: Socket receive buffer (bytes) that absorbs bursts when the ring is off.
     rcvbuf: int = 8 * 1024 * 1024
+    #: Blocks of 1 MB in the TPACKET_V3 receive ring (0: read with recv instead).
+    ring_blocks: int = 16
     #: Tracked TCP flows (least recently used evicted first).
     max_flows: int = 65536
     #: Client bytes reassembled per flow (TLS ClientHello, SSH KEXINIT, HTTP head).

@@ -21,7 +21,10 @@ from decnet.events.model import Event
 from decnet.sniffer.analyzer import Analyzer
 from decnet.sniffer.capture import kernel_stats, open_capture
 from decnet.sniffer.config import SnifferConfig
+from decnet.sniffer.ring import Ring
 
+#: Bytes per block of the receive ring.
+RING_BLOCK = 1 << 20
 #: Seconds between refreshes of the decky address-to-name map.
 DECKY_REFRESH_S = 30.0
 
@@ -50,6 +53,7 @@ class Sniffer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
+        self._ring: Ring | None = None
         self._fingerprints: list[Fingerprint] = []
         self._events: list[Event] = []
         self._deckies_at = 0.0
@@ -58,12 +62,39 @@ class Sniffer:
 
     def start(self) -> None:
         """Open the packet socket (OSError without CAP_NET_RAW or interface) and start capturing."""
-        self._sock = open_capture(self.iface, self.config.snaplen, self.config.rcvbuf, promisc=self.promisc)
-        self._sock.settimeout(0.25)
-        self._thread = threading.Thread(target=self._capture, name=f"sniffer-{self.iface}", daemon=True)
+        sock = open_capture(self.iface, self.config.snaplen, self.config.rcvbuf, promisc=self.promisc)
+        try:
+            if self.config.ring_blocks:
+                self._ring = Ring(sock, block_size=RING_BLOCK, blocks=self.config.ring_blocks)
+            else:
+                sock.settimeout(0.25)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+        target = self._capture_ring if self._ring is not None else self._capture
+        self._thread = threading.Thread(target=target, name=f"sniffer-{self.iface}", daemon=True)
         self._thread.start()
 
+    def _capture_ring(self) -> None:
+        """Walk the ring block by block (the analyser's lock held per block, not per frame)."""
+        ring = self._ring
+        assert ring is not None
+        feed, lock = self.analyzer.feed, self.lock
+        try:
+            while not self._stop.is_set():
+                if not ring.ready():
+                    ring.wait(250)
+                    continue
+                with lock:
+                    ring.read_block(feed)
+        except (OSError, ValueError) as exc:
+            if not self._stop.is_set():
+                self.error = f"capture stopped: {exc}"
+                self.log.error("sniffer %s: %s", self.iface, self.error)
+
     def _capture(self) -> None:
+        """Read frame by frame with ``recv`` (when the ring is disabled)."""
         sock = self._sock
         assert sock is not None
         recv, snaplen, feed, lock, clock = (
@@ -96,6 +127,9 @@ class Sniffer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._ring is not None:
+            self._ring.close()
+            self._ring = None
         if self._sock is not None:
             self._sock.close()
             self._sock = None

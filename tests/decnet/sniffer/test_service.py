@@ -73,8 +73,9 @@ async def test_scan_events_name_the_decky(repo: SQLModelRepository) -> None:
     assert event.decky == "decky-07" and event.fields["ports"] == "4"
 
 
-async def test_live_capture_on_loopback(repo: SQLModelRepository) -> None:
-    sniffer = Sniffer("lo", repo, SnifferConfig(), promisc=False)
+@pytest.mark.parametrize("ring_blocks", [4, 0], ids=["ring", "recv"])
+async def test_live_capture_on_loopback(repo: SQLModelRepository, ring_blocks: int) -> None:
+    sniffer = Sniffer("lo", repo, SnifferConfig(ring_blocks=ring_blocks), promisc=False)
     sniffer.start()
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
