@@ -17,6 +17,8 @@ _LITERAL = re.compile(rb"\{(\d{1,10})(\+?)\}$")
 MAX_TOKENS = 1000
 MAX_DEPTH = 8
 MAX_LITERALS = 16
+#: Bytes a command may hold beyond its largest literal (the other literals and the text).
+MAX_EXTRA = 65536
 
 
 class IMAPParseError(ValueError):
@@ -61,7 +63,7 @@ async def read_command(
         cmd.items.append(line.data[: match.start()].decode("utf-8", "surrogateescape"))
         size, sync = int(match.group(1)), not match.group(2)
         literals = sum(1 for item in cmd.items if isinstance(item, bytes))
-        if size > max_literal or literals >= MAX_LITERALS or cmd.size + size > 4 * max_literal:
+        if size > max_literal or literals >= MAX_LITERALS or cmd.size + size > max_literal + MAX_EXTRA:
             raise LiteralTooLarge(size, sync)
         if sync:
             await go_ahead()
