@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from decnet.services.restapi import RestConfig
+from decnet.services.restapi.service import split_ports
 
 
 class K8sConfig(RestConfig):
@@ -20,6 +21,11 @@ class K8sConfig(RestConfig):
         description="Ports that answer without authorization (kubectl proxy / insecure port); default: 8080.",
     )
     namespaces: tuple[str, ...] = Field(("production", "monitoring"), description="Bait namespaces.")
+
+    @field_validator("open_ports", mode="before")
+    @classmethod
+    def _open_ports(cls, value: Any) -> Any:
+        return split_ports(value)
 
     @field_validator("namespaces", mode="before")
     @classmethod

@@ -19,7 +19,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from decnet.services.base import ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
@@ -64,6 +64,18 @@ class RestConfig(StreamConfig):
         20.0, gt=0, le=600, description="Seconds to receive a request head and body."
     )
     max_requests_per_connection: int = Field(100, ge=1, le=10000, description="Keep-alive request cap.")
+
+    @field_validator("tls_ports", mode="before")
+    @classmethod
+    def _tls_ports(cls, value: Any) -> Any:
+        return split_ports(value)
+
+
+def split_ports(value: Any) -> Any:
+    """Accept ``"6443, 8443"`` (INI text) for a tuple of ports."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
 
 
 @dataclass(slots=True)
