@@ -8,7 +8,7 @@ import struct
 from decnet.services.ics import ICSService
 from decnet.services.ics import s7 as s7mod
 
-from ..dns.support import make_persona, nmap, running
+from ..dns.support import make_persona, running
 
 S1200 = make_persona(
     os_profile="embedded",
@@ -145,23 +145,6 @@ async def test_non_modbus_bytes_get_the_exception_a_plc_sends() -> None:
         await events.wait("disconnect")
     assert reply == b"GET \x00\x03H\xd4\x01"  # what nmap's Modbus match expects
     assert events.of("malformed")[0].fields["reason"] == "bad MBAP header"
-
-
-async def test_nmap_s7_info_and_modbus_discover() -> None:
-    host = "127.0.5.2"
-    async with running(ICSService, host=host, ports=(502, 102)) as _:
-        s7_out, mb_out = await asyncio.gather(
-            nmap(102, host=host, extra=("--version-intensity", "0", "--script", "s7-info")),
-            nmap(502, host=host, extra=("--version-intensity", "0", "--script", "modbus-discover")),
-        )
-    assert "102/tcp open  iso-tsap Siemens S7 PLC" in s7_out, s7_out
-    assert "Module: 6ES7 315-2EH14-0AB0" in s7_out and "Version: 3.2.8" in s7_out
-    assert "System Name: SIMATIC 300(1)" in s7_out and "Serial Number: S C-" in s7_out
-    assert (
-        "502/tcp open  modbus" in mb_out
-        and "Device identification: Siemens 6ES7 315-2EH14-0AB0 V3.2.8" in mb_out
-    )
-    assert "python" not in (s7_out + mb_out).lower()
 
 
 async def test_a_modicon_speaks_modbus_only() -> None:

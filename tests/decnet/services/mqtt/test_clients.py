@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from decnet.services.mqtt import MQTTService
 
-from ..dns.support import nmap, run, running
+from ..dns.support import run, running
 
 
 async def sub(port: int, *args: str) -> tuple[int, str, str]:
@@ -76,14 +74,3 @@ async def test_refused_credentials() -> None:
         "not_authorized",
         "accepted",
     ]
-
-
-async def test_nmap_sees_mqtt_and_its_mosquitto_version() -> None:
-    host = "127.0.18.83"
-    async with running(MQTTService, host=host, ports=(1883,)) as _:
-        script = ("--script", "mqtt-subscribe", "--script-args", "mqtt-subscribe.listen-time=2s")
-        out = await nmap(1883, host=host, extra=("--version-intensity", "0", *script))
-    # nmap's mqtt probe finds the CONNACK; its mqtt-subscribe script names the broker from $SYS
-    assert re.search(r"1883/tcp\s+open\s+mosquitto version 2.0.11", out), out
-    assert "$SYS/broker/version: mosquitto version 2.0.11" in out
-    assert "python" not in out.lower()

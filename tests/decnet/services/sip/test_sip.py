@@ -15,7 +15,7 @@ from decnet.services.base import ServiceContext
 from decnet.services.sip import SIPService
 from decnet.services.sip import message as sm
 
-from ..dns.support import Events, make_persona, nmap, running
+from ..dns.support import Events, make_persona, running
 
 SERVICE = SIPService(ServiceContext(make_persona(), "127.0.0.1", Events(), Path("/nonexistent")))
 ASTERISK = "Asterisk PBX 18.10.0~dfsg+~cs6.10.40431411-2"
@@ -126,19 +126,6 @@ async def test_invite_and_options_over_tcp() -> None:
     assert invite.startswith(b"401 Unauthorized") and b"CSeq: 2 INVITE" in invite
     assert [e.fields["method"] for e in events.of("request")] == ["OPTIONS", "INVITE"]
     assert all(e.sid for e in events.of("request"))
-
-
-async def test_nmap_sees_asterisk_on_udp_and_tcp() -> None:
-    host = "127.0.50.60"
-    persona = make_persona(distro="ubuntu22")
-    async with running(SIPService, host=host, ports=(5060,), persona=persona) as _:
-        udp, tcp = await asyncio.gather(
-            nmap(5060, udp=True, host=host, extra=("--version-intensity", "0")),
-            nmap(5060, host=host, extra=("--version-intensity", "0")),
-        )
-    for out in (udp, tcp):
-        assert re.search(r"5060/(udp|tcp)\s+open\s+sip\S*\s+Asterisk", out), out
-        assert "python" not in out.lower()
 
 
 @settings(max_examples=300, deadline=None)

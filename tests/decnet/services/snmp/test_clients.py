@@ -7,7 +7,7 @@ import re
 
 from decnet.services.snmp import SNMPService
 
-from ..dns.support import make_persona, nmap, run, running
+from ..dns.support import make_persona, run, running
 
 SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_NAME = (f"1.3.6.1.2.1.1.{i}.0" for i in (1, 2, 3, 5))
 HR_UPTIME = "1.3.6.1.2.1.25.1.1.0"
@@ -90,25 +90,6 @@ async def test_v3_gets_a_net_snmp_discovery_report() -> None:
     assert any(
         e.fields["username"] == "admin" and e.fields["secret_kind"] == "usm" for e in events.of("auth")
     )
-
-
-async def test_nmap_sees_net_snmp() -> None:
-    public, private = "127.0.16.1", "127.0.16.2"
-    async with (
-        running(SNMPService, host=public, ports=(161,)) as _,
-        running(SNMPService, host=private, ports=(161,), community="n0tpublic") as _,
-    ):
-        with_public, without = await asyncio.gather(
-            nmap(161, udp=True, host=public),  # default intensity: nmap's snmp-info script runs too
-            nmap(161, udp=True, host=private, extra=("--version-intensity", "0")),
-        )
-    # What nmap prints for a stock net-snmp with "public" (sysName as the host); else the v3 engine ID tells.
-    assert re.search(
-        r"161/udp\s+open\s+snmp\s+SNMPv1 server; net-snmp SNMPv3 server \(public\)", with_public
-    ), with_public
-    assert "Host: SRV-ATLAS-07" in with_public
-    assert re.search(r"161/udp\s+open\s+snmp\s+net-snmp", without), without
-    assert "python" not in (with_public + without).lower()
 
 
 async def test_sysdescr_of_an_embedded_persona() -> None:
