@@ -289,13 +289,13 @@ def _holds(cond: dict[str, Any], feat: Features, tools: set[str], classes: set[s
         evidence.append(f"{name}={feat.n(name):g}")
     if "commands" in cond:
         pattern = _re(cond["commands"])
-        match = next((c[2] for c in feat.commands if pattern.search(c[2])), None)
+        match = next((c for c in feat.unique_commands() if pattern.search(c)), None)
         if match is None:
             return None
         evidence.append(f"command: {match[:120]}")
     if "requests" in cond:
         pattern = _re(cond["requests"])
-        match = next((r for r in feat.requests if pattern.search(r)), None)
+        match = next((r for r in feat.unique_requests() if pattern.search(r)), None)
         if match is None:
             return None
         evidence.append(f"request: {match[:120]}")

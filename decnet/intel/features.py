@@ -65,10 +65,24 @@ class Features:
     session_starts: list[float] = field(default_factory=list)
     fingerprints: list[tuple[str, str]] = field(default_factory=list)
     target_deckies: dict[str, int] = field(default_factory=dict)
+    _commands: list[str] | None = None
+    _requests: list[str] | None = None
 
     def n(self, name: str) -> float:
         """A count (0 if never set)."""
         return self.counts.get(name, 0.0)
+
+    def unique_commands(self) -> list[str]:
+        """Distinct command texts, first-seen order (what pattern rules match against)."""
+        if self._commands is None:
+            self._commands = list(dict.fromkeys(c[2] for c in self.commands))
+        return self._commands
+
+    def unique_requests(self) -> list[str]:
+        """Distinct request texts, first-seen order."""
+        if self._requests is None:
+            self._requests = list(dict.fromkeys(self.requests))
+        return self._requests
 
 
 def _add(items: list[str], value: str, limit: int = 32) -> None:

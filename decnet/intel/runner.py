@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 #: Seconds between steps when there is nothing to do (and after an error).
-DEFAULT_POLL_S = 0.5
+DEFAULT_POLL_S = 0.2
 
 
 class StepRunner:

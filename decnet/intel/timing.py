@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import defaultdict
 
@@ -18,7 +19,8 @@ def _stats(gaps: list[float], prefix: str) -> dict[str, float | None]:
     if not gaps:
         return {f"{prefix}_mean_s": None, f"{prefix}_median_s": None, f"{prefix}_cv": None}
     mean = statistics.fmean(gaps)
-    cv = statistics.pstdev(gaps) / mean if mean > 0 else None
+    std = math.sqrt(statistics.fmean([(g - mean) ** 2 for g in gaps]))
+    cv = std / mean if mean > 0 else None
     return {
         f"{prefix}_mean_s": round(mean, 3),
         f"{prefix}_median_s": round(statistics.median(gaps), 3),

@@ -123,7 +123,7 @@ def tools_of(feat: Features) -> list[Tool]:
         for pattern, name in USER_AGENTS:
             if _re(pattern).search(agent):
                 hit(name, "user_agent", agent)
-    for text in feat.requests:
+    for text in feat.unique_requests():
         for pattern, name in REQUEST_PATTERNS:
             if _re(pattern).search(text):
                 hit(name, "request_pattern", text)
