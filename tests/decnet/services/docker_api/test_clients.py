@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import shutil
 from pathlib import Path
+
+import docker
 
 from decnet.services.docker_api import DockerService
 from tests.decnet.services.streambase.helpers import (
@@ -93,22 +94,26 @@ async def test_recon_with_curl(tmp_path: Path) -> None:
     assert auth == [("ci", "hunter2", "x_registry_auth"), ("admin", "dockerpw", "docker_auth")]
 
 
-async def test_docker_cli() -> None:
-    docker = shutil.which("docker") or need("docker")
+def _sdk_calls(port: int) -> tuple[dict[str, object], list[tuple[str, str]]]:
+    client = docker.DockerClient(base_url=f"tcp://127.0.0.1:{port}", version="auto", timeout=5)
+    try:
+        version = client.version()
+        containers = [(c.name, c.attrs["Config"]["Image"]) for c in client.containers.list()]
+    finally:
+        client.close()
+    return version, containers
+
+
+async def test_docker_sdk_client() -> None:
     who = persona("debian", docker="20.10.24")
     async with running(DockerService, who=who) as (_, [port, _tls], events):
-        env = {"DOCKER_HOST": f"tcp://127.0.0.1:{port}", "DOCKER_CONFIG": "/nonexistent-decnet"}
-        code, out, err = await run(
-            docker, "version", "--format", "{{.Server.Version}} {{.Server.APIVersion}}", env=env
-        )
-        assert code == 0, err
-        assert out.decode().strip() == "20.10.24 1.41"
-        code, out, err = await run(docker, "ps", "--format", "{{.Names}} {{.Image}}", env=env)
-        assert code == 0, err
-        assert out.decode().split("\n")[:2] == ["web nginx:1.25", "db postgres:15"]
-        await events.wait("disconnect", 2)
+        version, containers = await asyncio.to_thread(_sdk_calls, port)
+        await events.wait("disconnect")
+    assert (version["Version"], version["ApiVersion"]) == ("20.10.24", "1.41")
+    assert containers == [("web", "nginx:1.25"), ("db", "postgres:15")]
     paths = [r.fields["path"] for r in events.of("request")]
-    assert "/_ping" in paths and "/v1.41/version" in paths and "/v1.41/containers/json" in paths
+    assert "/version" in paths and "/v1.41/containers/json" in paths
+    assert any("docker-sdk-python" in r.fields["user_agent"] for r in events.of("request"))
 
 
 async def test_nmap_identifies_docker(tmp_path: Path) -> None:
