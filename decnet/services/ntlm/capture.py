@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decnet.services.credentials import credential_fields
+from decnet.services.credentials import PLAINTEXT, credential_fields
 from decnet.services.ntlm.ntlmssp import Authenticate
 from decnet.services.text import clip
 
@@ -16,4 +16,6 @@ def auth_fields(auth: Authenticate, server_challenge: bytes, *, method: str) -> 
     }
     if auth.version:
         extra["client_version"] = auth.version
+    if auth.kind == "no_password":  # a user name sent without any response: an empty password
+        return credential_fields(auth.user, "", PLAINTEXT, ok=False, **extra)
     return credential_fields(auth.user, auth.hashcat(server_challenge), auth.kind, ok=False, **extra)

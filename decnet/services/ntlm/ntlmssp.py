@@ -205,9 +205,9 @@ class Authenticate:
 
     @property
     def kind(self) -> str:
-        """``ntlmv2``, ``ntlmv1`` or ``anonymous``."""
-        if not self.user and len(self.nt) == 0 and len(self.lm) <= 1:
-            return "anonymous"
+        """``ntlmv2``, ``ntlmv1``, ``anonymous`` or ``no_password`` (a user name, no responses)."""
+        if len(self.nt) == 0 and len(self.lm) <= 1:
+            return "no_password" if self.user else "anonymous"
         if len(self.nt) > 24:
             return "ntlmv2"
         return "ntlmv1"

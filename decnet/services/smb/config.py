@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -28,9 +29,33 @@ class SMBConfig(StreamConfig):
         None, description="Highest SMB2 dialect offered (default: the persona's smb_dialect, else 3.1.1)."
     )
     signing_required: bool = Field(False, description="Announce that signing is required (as a DC does).")
+    guest: bool = Field(
+        False, description="Accept anonymous (null) sessions, so share listing (smbclient -L -N) works."
+    )
+    shares: tuple[str, ...] = Field(
+        (),
+        max_length=64,
+        description="Bait shares listed to anonymous sessions: NAME or NAME=remark (INI: comma separated).",
+    )
     max_message_bytes: int = Field(
         65536, ge=1024, le=1 << 20, description="Largest SMB message read; larger ones close the connection."
     )
+
+    @field_validator("shares", mode="before")
+    @classmethod
+    def _share_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("shares")
+    @classmethod
+    def _share_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            name, _, remark = item.partition("=")
+            if not re.fullmatch(r"[A-Za-z0-9_.$ -]{1,80}", name.strip()) or len(remark) > 256:
+                raise ValueError(f"bad share {item!r}: NAME (letters, digits, _ . $ - space) or NAME=remark")
+        return value
 
     @field_validator("ports", "netbios_ports", mode="before")
     @classmethod

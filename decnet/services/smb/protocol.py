@@ -342,3 +342,115 @@ def tree_connect_path(msg: bytes) -> str:
     if start < 8 or start + length > len(body):
         return ""
     return body[start : start + min(length, 1024)].decode("utf-16-le", "replace")
+
+
+# -- what a share listing needs (tree connect to IPC$, the srvsvc pipe) -----------------------
+
+STATUS_BUFFER_OVERFLOW = 0x80000005
+STATUS_OBJECT_NAME_NOT_FOUND = 0xC0000034
+STATUS_BAD_NETWORK_NAME = 0xC00000CC
+STATUS_FILE_CLOSED = 0xC0000128
+STATUS_PIPE_EMPTY = 0xC00000D9
+FSCTL_PIPE_TRANSCEIVE = 0x0011C017
+CREATE, CLOSE, READ, WRITE, IOCTL, TREE_DISCONNECT = 0x05, 0x06, 0x08, 0x09, 0x0B, 0x04
+
+
+def _slice(body: bytes, offset: int, length: int, fixed: int) -> bytes:
+    start = offset - SMB2_HEADER
+    if length == 0:
+        return b""
+    if start < fixed or start + length > len(body):
+        raise SMBError("buffer outside the message")
+    return body[start : start + length]
+
+
+def tree_connect_response(share_type: int) -> bytes:
+    """A TREE_CONNECT response (share type 1 disk, 2 pipe), full access."""
+    return struct.pack("<HBBIII", 16, share_type, 0, 0x30 if share_type == 2 else 0, 0, 0x001F01FF)
+
+
+def create_name(msg: bytes) -> str:
+    """The file name of a CREATE request."""
+    body = msg[SMB2_HEADER:]
+    if len(body) < 56:
+        raise SMBError("truncated CREATE")
+    offset, length = struct.unpack_from("<HH", body, 44)
+    return _slice(body, offset, min(length, 1024), 56).decode("utf-16-le", "replace")
+
+
+def create_response(file_id: bytes) -> bytes:
+    """A CREATE response for an opened pipe."""
+    return (
+        struct.pack("<HBBI", 89, 0, 0, 1)
+        + bytes(32)
+        + struct.pack("<QQII", 4096, 0, 0x80, 0)
+        + file_id
+        + struct.pack("<II", 0, 0)
+        + b"\x00"
+    )
+
+
+def file_id_at(msg: bytes, at: int) -> bytes:
+    """The 16-byte FileId at body offset ``at``."""
+    body = msg[SMB2_HEADER:]
+    if len(body) < at + 16:
+        raise SMBError("truncated request")
+    return body[at : at + 16]
+
+
+def write_data(msg: bytes) -> tuple[bytes, bytes]:
+    """(FileId, data) of a WRITE request."""
+    body = msg[SMB2_HEADER:]
+    if len(body) < 48:
+        raise SMBError("truncated WRITE")
+    offset, length = struct.unpack_from("<HI", body, 2)
+    return body[16:32], _slice(body, offset, length, 48)
+
+
+def write_response(count: int) -> bytes:
+    """A WRITE response."""
+    return struct.pack("<HHIIHH", 17, 0, count, 0, 0, 0) + b"\x00"
+
+
+def read_request(msg: bytes) -> tuple[bytes, int]:
+    """(FileId, length) of a READ request."""
+    body = msg[SMB2_HEADER:]
+    if len(body) < 48:
+        raise SMBError("truncated READ")
+    return body[16:32], int.from_bytes(body[4:8], "little")
+
+
+def read_response(data: bytes) -> bytes:
+    """A READ response carrying ``data``."""
+    return struct.pack("<HBBIII", 17, SMB2_HEADER + 16, 0, len(data), 0, 0) + data
+
+
+def ioctl_request(msg: bytes) -> tuple[int, bytes, bytes, int]:
+    """(control code, FileId, input, max output) of an IOCTL request."""
+    body = msg[SMB2_HEADER:]
+    if len(body) < 56:
+        raise SMBError("truncated IOCTL")
+    code = int.from_bytes(body[4:8], "little")
+    in_offset, in_count, _, _, _, max_out = struct.unpack_from("<IIIIII", body, 24)
+    return code, body[8:24], _slice(body, in_offset, in_count, 56), max_out
+
+
+def ioctl_response(code: int, file_id: bytes, output: bytes) -> bytes:
+    """An IOCTL response with ``output``."""
+    out_offset = SMB2_HEADER + 48
+    return (
+        struct.pack("<HHI", 49, 0, code)
+        + file_id
+        + struct.pack("<IIIIII", out_offset, 0, out_offset, len(output), 0, 0)
+        + output
+    )
+
+
+def close_response() -> bytes:
+    """A CLOSE response (no attributes)."""
+    return struct.pack("<HH", 60, 0) + bytes(56)
+
+
+def empty_response() -> bytes:
+    """A 4-byte response body (TREE_DISCONNECT, LOGOFF, ECHO)."""
+    return struct.pack("<HH", 4, 0)

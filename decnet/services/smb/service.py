@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -28,6 +29,7 @@ from decnet.services.ntlm.ntlmssp import (
     message_type,
 )
 from decnet.services.smb import protocol as p
+from decnet.services.smb import srvsvc
 from decnet.services.smb.config import SMBConfig
 from decnet.services.streambase import Session, StreamService
 from decnet.services.text import clip
@@ -36,9 +38,22 @@ from decnet.services.text import clip
 NB_MESSAGE, NB_REQUEST, NB_POSITIVE, NB_NEGATIVE, NB_KEEPALIVE = 0x00, 0x81, 0x82, 0x83, 0x85
 #: Most SMB requests answered on one connection.
 MAX_REQUESTS = 256
+#: Most bytes buffered per pipe (written, or waiting to be read), trees and open pipes per connection.
+MAX_PIPE_BYTES = 65536
+MAX_TREES = 16
+MAX_PIPES = 16
 
 _CAPS_WINDOWS = 0x0000002F  # DFS, leasing, large MTU, multi-channel, directory leasing
 _CAPS_SAMBA = 0x00000007  # DFS, leasing, large MTU
+
+
+@dataclass(slots=True)
+class _Pipe:
+    """An open ``srvsvc`` pipe: bytes written and not yet a whole PDU, answers not yet read."""
+
+    inbox: bytearray = field(default_factory=bytearray)
+    outbox: bytearray = field(default_factory=bytearray)
+    bound: bool = False
 
 
 @dataclass(slots=True)
@@ -49,7 +64,9 @@ class _State:
     session_id: int = 0
     ntlm: NTLMServer | None = None
     smb1_upgraded: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    logged_in: bool = False  #: an anonymous session was accepted (``guest``)
+    trees: dict[int, str] = field(default_factory=dict)  #: tree id -> share name
+    pipes: dict[bytes, _Pipe] = field(default_factory=dict)  #: FileId -> open srvsvc pipe
 
 
 def decode_netbios_name(encoded: bytes) -> str:
@@ -76,6 +93,28 @@ class SMBService(StreamService):
         top = self.cfg.max_dialect or self.persona.version_of("smb_dialect", "3.1.1")
         self.max_dialect = p.DIALECTS.get(top, 0x0311)
         self.server_guid = hashlib.sha256(self.persona.seed + b"smb:server-guid").digest()[:16]
+        self.shares = self._share_list()
+
+    def _share_list(self) -> list[srvsvc.Share]:
+        """What NetShareEnumAll lists: the product's default shares and the configured bait."""
+        bait = []
+        for item in self.cfg.shares:
+            name, _, remark = item.partition("=")
+            bait.append(srvsvc.Share(name.strip(), srvsvc.STYPE_DISKTREE, remark.strip()))
+        special = srvsvc.STYPE_SPECIAL
+        if self.samba:
+            version = self.persona.version_of("samba", "4.17.12-Debian")
+            return [
+                srvsvc.Share("print$", srvsvc.STYPE_DISKTREE, "Printer Drivers"),
+                *bait,
+                srvsvc.Share("IPC$", srvsvc.STYPE_IPC, f"IPC Service (Samba {version})"),
+            ]
+        return [
+            srvsvc.Share("ADMIN$", special, "Remote Admin"),
+            srvsvc.Share("C$", special, "Default share"),
+            srvsvc.Share("IPC$", special | srvsvc.STYPE_IPC, "Remote IPC"),
+            *bait,
+        ]
 
     # -- framing ----------------------------------------------------------------------
 
@@ -233,13 +272,15 @@ class SMBService(StreamService):
             elif h.command == p.ECHO:
                 self.event(s, "request", {"command": name})
                 await self._reply(s, h, p.STATUS_SUCCESS, p.echo_response())
-            elif h.command == p.LOGOFF:
-                self.event(s, "request", {"command": name})
+            elif not state.logged_in or h.session_id != state.session_id:
+                if h.command == p.TREE_CONNECT:
+                    path = p.tree_connect_path(msg)
+                    self.event(s, "tree_connect", {"path": clip(path, 512), "result": "no_session"})
+                else:
+                    self.event(s, "request", {"command": name})
                 await self._reply(s, h, p.STATUS_USER_SESSION_DELETED, p.error_body())
-            elif h.command == p.TREE_CONNECT:
-                path = p.tree_connect_path(msg)
-                self.event(s, "tree_connect", {"path": clip(path, 512)})
-                await self._reply(s, h, p.STATUS_USER_SESSION_DELETED, p.error_body())
+            elif h.command in _SESSION_COMMANDS:
+                await _SESSION_COMMANDS[h.command](self, s, state, h, msg)
             else:
                 self.event(s, "request", {"command": name})
                 await self._reply(s, h, p.STATUS_USER_SESSION_DELETED, p.error_body())
@@ -327,7 +368,20 @@ class SMBService(StreamService):
                 await self._reply(s, reply_h, p.STATUS_INVALID_PARAMETER, p.error_body())
                 return
             if auth.kind == "anonymous":
-                self.event(s, "session_setup", {"stage": "authenticate", "anonymous": "true"})
+                self.event(
+                    s,
+                    "session_setup",
+                    {
+                        "stage": "authenticate",
+                        "anonymous": "true",
+                        "result": "success" if self.cfg.guest else "failure",
+                    },
+                )
+                if self.cfg.guest:
+                    state.ntlm, state.logged_in = None, True
+                    blob = spnego.response(spnego.ACCEPT_COMPLETED, None, None) if token.spnego else b""
+                    await self._reply(s, reply_h, p.STATUS_SUCCESS, p.session_setup_response(blob, 0x0002))
+                    return
             else:
                 fields = auth_fields(auth, state.ntlm.server_challenge, method="ntlmssp")
                 fields["dialect"] = p.DIALECT_NAMES.get(state.dialect, "none")
@@ -347,6 +401,135 @@ class SMBService(StreamService):
             await self._reply(s, reply_h, p.STATUS_MORE_PROCESSING_REQUIRED, p.session_setup_response(blob))
             return
         await self._reply(s, reply_h, p.STATUS_INVALID_PARAMETER, p.error_body())
+
+    # -- after an anonymous session: IPC$ and the srvsvc pipe ------------------------------
+
+    async def _logoff(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        self.event(s, "request", {"command": "LOGOFF"})
+        state.logged_in, state.trees, state.pipes = False, {}, {}
+        await self._reply(s, h, p.STATUS_SUCCESS, p.empty_response())
+
+    async def _tree_connect(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        path = p.tree_connect_path(msg)
+        share = path.rsplit("\\", 1)[-1]
+        known = {item.name.upper(): item for item in self.shares}
+        fields = {"path": clip(path, 512), "share": clip(share, 128)}
+        if share.upper() == "IPC$" and len(state.trees) < MAX_TREES:
+            tree_id = max(state.trees, default=0) + 1
+            state.trees[tree_id] = "IPC$"
+            self.event(s, "tree_connect", {**fields, "result": "success"})
+            header = p.response_header(h, p.STATUS_SUCCESS, credits=max(1, min(h.credits, 64)))
+            header = header[:36] + tree_id.to_bytes(4, "little") + header[40:]
+            await self._send(s, header + p.tree_connect_response(2))
+            return
+        status = p.STATUS_ACCESS_DENIED if share.upper() in known else p.STATUS_BAD_NETWORK_NAME
+        self.event(
+            s, "tree_connect", {**fields, "result": "denied" if share.upper() in known else "no_such_share"}
+        )
+        await self._reply(s, h, status, p.error_body())
+
+    async def _tree_disconnect(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        state.trees.pop(h.tree_id, None)
+        await self._reply(s, h, p.STATUS_SUCCESS, p.empty_response())
+
+    async def _create(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        name = p.create_name(msg)
+        pipe = name.strip("\\").lower()
+        ok = h.tree_id in state.trees and pipe == "srvsvc" and len(state.pipes) < MAX_PIPES
+        self.event(s, "pipe_open", {"name": clip(name, 256), "result": "success" if ok else "not_found"})
+        if not ok:
+            await self._reply(s, h, p.STATUS_OBJECT_NAME_NOT_FOUND, p.error_body())
+            return
+        file_id = secrets.token_bytes(16)
+        state.pipes[file_id] = _Pipe()
+        await self._reply(s, h, p.STATUS_SUCCESS, p.create_response(file_id))
+
+    async def _close(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        file_id = p.file_id_at(msg, 8)
+        gone = state.pipes.pop(file_id, None)
+        status = p.STATUS_SUCCESS if gone is not None else p.STATUS_FILE_CLOSED
+        await self._reply(s, h, status, p.close_response() if gone is not None else p.error_body())
+
+    async def _write_pipe(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        file_id, data = p.write_data(msg)
+        pipe = state.pipes.get(file_id)
+        if pipe is None:
+            await self._reply(s, h, p.STATUS_FILE_CLOSED, p.error_body())
+            return
+        self._feed(s, pipe, data)
+        await self._reply(s, h, p.STATUS_SUCCESS, p.write_response(len(data)))
+
+    async def _read_pipe(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        file_id, length = p.read_request(msg)
+        pipe = state.pipes.get(file_id)
+        if pipe is None:
+            await self._reply(s, h, p.STATUS_FILE_CLOSED, p.error_body())
+            return
+        if not pipe.outbox:
+            await self._reply(s, h, p.STATUS_PIPE_EMPTY, p.error_body())
+            return
+        data = bytes(pipe.outbox[: max(0, length)])
+        del pipe.outbox[: len(data)]
+        status = p.STATUS_BUFFER_OVERFLOW if pipe.outbox else p.STATUS_SUCCESS
+        await self._reply(s, h, status, p.read_response(data))
+
+    async def _ioctl(self, s: Session, state: _State, h: p.Header, msg: bytes) -> None:
+        code, file_id, data, max_out = p.ioctl_request(msg)
+        pipe = state.pipes.get(file_id)
+        if code != p.FSCTL_PIPE_TRANSCEIVE or pipe is None:
+            self.event(s, "request", {"command": "IOCTL", "ctl_code": f"0x{code:08x}"})
+            await self._reply(s, h, p.STATUS_NOT_SUPPORTED, p.error_body())
+            return
+        self._feed(s, pipe, data)
+        out = bytes(pipe.outbox[: max(0, max_out)])
+        del pipe.outbox[: len(out)]
+        status = p.STATUS_BUFFER_OVERFLOW if pipe.outbox else p.STATUS_SUCCESS
+        await self._reply(s, h, status, p.ioctl_response(code, file_id, out))
+
+    def _feed(self, s: Session, pipe: _Pipe, data: bytes) -> None:
+        """Take bytes written to the pipe; answer each complete DCE/RPC PDU into its outbox."""
+        if len(pipe.inbox) + len(data) > MAX_PIPE_BYTES or len(pipe.outbox) > MAX_PIPE_BYTES:
+            raise Closed("oversize")
+        pipe.inbox += data
+        while True:
+            try:
+                size = srvsvc.pdu_length(bytes(pipe.inbox[:16]))
+                if size is None or len(pipe.inbox) < size:
+                    return
+                pdu = srvsvc.parse_pdu(bytes(pipe.inbox[:size]))
+                del pipe.inbox[:size]
+                if pdu.ptype == srvsvc.BIND:
+                    answer, pipe.bound = srvsvc.bind_ack(pdu, 0x1000 + secrets.randbelow(0xF000))
+                    self.event(
+                        s,
+                        "rpc",
+                        {"interface": "srvsvc", "operation": "bind", "result": str(pipe.bound).lower()},
+                    )
+                elif pdu.ptype == srvsvc.REQUEST and pipe.bound:
+                    answer, opnum, server = srvsvc.call(pdu, self.shares)
+                    fields = {"interface": "srvsvc", "opnum": str(opnum), "server": clip(server, 256)}
+                    if opnum == srvsvc.OPNUM_SHARE_ENUM_ALL:
+                        fields.update(operation="NetrShareEnumAll", shares=str(len(self.shares)))
+                    self.event(s, "rpc", fields)
+                else:
+                    raise srvsvc.RPCError(f"unexpected PDU type {pdu.ptype}")
+            except srvsvc.RPCError as exc:
+                self.event(s, "rpc", {"interface": "srvsvc", "error": clip(str(exc), 128)})
+                raise Closed("protocol") from None
+            pipe.outbox += answer
+
+
+_Handler = Callable[[SMBService, Session, _State, p.Header, bytes], Awaitable[None]]
+_SESSION_COMMANDS: dict[int, _Handler] = {
+    p.LOGOFF: SMBService._logoff,
+    p.TREE_CONNECT: SMBService._tree_connect,
+    p.TREE_DISCONNECT: SMBService._tree_disconnect,
+    p.CREATE: SMBService._create,
+    p.CLOSE: SMBService._close,
+    p.WRITE: SMBService._write_pipe,
+    p.READ: SMBService._read_pipe,
+    p.IOCTL: SMBService._ioctl,
+}
 
 
 def _id_list(data: bytes, names: dict[int, str]) -> str:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decnet.services.base import ServiceConfigError, parse_config
-from decnet.services.smb import SMBConfig, SMBService
+from decnet.services.smb import SMBConfig, SMBService, srvsvc
 from decnet.services.smb import protocol as p
 from decnet.services.smb.service import decode_netbios_name
 from tests.decnet.services.ntlm.helpers import (
@@ -185,7 +185,13 @@ def test_config_from_ini_strings() -> None:
         "smb", SMBConfig, {"ports": "445, 139", "netbios_ports": "139", "max_dialect": "3.0.2"}
     )
     assert isinstance(cfg, SMBConfig) and cfg.ports == (445, 139) and cfg.max_dialect == "3.0.2"
-    for bad in ({"shares": "x"}, {"max_dialect": "1.0"}, {"domain": "bad domain"}, {"ports": "445, x"}):
+    for bad in (
+        {"shares": "a/b"},
+        {"folders": "x"},
+        {"max_dialect": "1.0"},
+        {"domain": "bad domain"},
+        {"ports": "445, x"},
+    ):
         with pytest.raises(ServiceConfigError):
             parse_config("smb", SMBConfig, bad)
 
@@ -196,3 +202,70 @@ async def test_slow_drip_is_cut_off_by_the_idle_timeout() -> None:
         assert took < 2.0
         (gone,) = await events.wait("disconnect")
         assert gone.fields["reason"] == "timeout"
+
+
+async def smbclient_anonymous(port: int, *args: str) -> tuple[int, str]:
+    path = shutil.which("smbclient")
+    assert path is not None, "smbclient missing: run scripts/ensure-test-deps.sh"
+    proc = await asyncio.create_subprocess_exec(
+        path, *args, "-p", str(port), "-N",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+@pytest.mark.parametrize("windows", [True, False])
+async def test_guest_share_listing_shows_bait_shares(windows: bool) -> None:
+    persona = windows_persona() if windows else linux_persona()
+    config = {"guest": True, "shares": ("Finance=Finance dept", "Backups")}
+    async with running(SMBService, persona, **config) as (_, ports, events):
+        code, out = await smbclient_anonymous(ports[0], "-L", "//127.0.0.1")
+        assert code == 0 and "Anonymous login successful" in out, out
+        assert "Finance         Disk      Finance dept" in out and "Backups         Disk" in out
+        if windows:
+            assert (
+                "ADMIN$          Disk      Remote Admin" in out
+                and "IPC$            IPC       Remote IPC" in out
+            )
+        else:
+            assert "IPC$            IPC       IPC Service (Samba 4.17.12-Debian)" in out and "print$" in out
+        rpc = [e.fields for e in events.of("rpc")]
+        assert rpc[0]["operation"] == "bind" and rpc[1]["operation"] == "NetrShareEnumAll"
+        assert events.of("pipe_open")[0].fields["name"] == "srvsvc"
+        # smbclient first offers its user name without a password: recorded as an empty password.
+        empty = [a.fields for a in events.of("auth")]
+        assert empty and empty[0]["secret_kind"] == "plaintext" and empty[0]["password"] == ""
+        # The bait share exists but anonymous users may not open it.
+        code, out = await smbclient_anonymous(ports[0], "//127.0.0.1/Finance", "-c", "ls")
+        assert code != 0 and "NT_STATUS_ACCESS_DENIED" in out
+        code, out = await smbclient_anonymous(ports[0], "//127.0.0.1/nothere", "-c", "ls")
+        assert "NT_STATUS_BAD_NETWORK_NAME" in out
+        results = {e.fields["share"]: e.fields["result"] for e in events.of("tree_connect")}
+        assert results == {"IPC$": "success", "Finance": "denied", "nothere": "no_such_share"}
+
+
+async def test_without_guest_anonymous_is_refused() -> None:
+    async with running(SMBService, linux_persona()) as (_, ports, events):
+        code, out = await smbclient_anonymous(ports[0], "-L", "//127.0.0.1")
+        assert code != 0 and "NT_STATUS_LOGON_FAILURE" in out
+        assert not events.of("rpc")
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_fuzz_srvsvc(data: bytes) -> None:
+    shares = [srvsvc.Share("IPC$", srvsvc.STYPE_IPC, "x")]
+    for blob in (
+        data,
+        b"\x05\x00\x0b\x03\x10\x00\x00\x00" + data,
+        b"\x05\x00\x00\x03\x10\x00\x00\x00" + data,
+    ):
+        with contextlib.suppress(srvsvc.RPCError):
+            if srvsvc.pdu_length(blob) is not None:
+                pdu = srvsvc.parse_pdu(blob)
+                srvsvc.bind_ack(pdu, 1)
+                srvsvc.call(pdu, shares)
+    for parse in (p.create_name, p.write_data, p.read_request, p.ioctl_request):
+        with contextlib.suppress(p.SMBError):
+            parse(b"\xfeSMB" + bytes(60) + data)
