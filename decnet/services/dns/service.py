@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import secrets
 import struct
+import time
 from typing import ClassVar
 
 from decnet.services.base import Service, ServiceConfig, ServiceContext
@@ -21,6 +25,7 @@ from decnet.services.dns.transport import (
 from decnet.services.dns.zone import Zone, build_zone, default_zone
 from decnet.services.text import clip
 
+COOKIE = 10  #: EDNS option code
 #: BIND 9.18's default EDNS buffer size (what it advertises and the most it sends over UDP).
 EDNS_SIZE = 1232
 MAX_QUERIES_PER_CONNECTION = 1000
@@ -50,6 +55,7 @@ class DNSService(Service):
             "bind", "" if windows else FALLBACK_VERSION
         )
         self.flood = FloodTracker(self.cfg.txt_flood)
+        self._cookie_secret = secrets.token_bytes(16)
         self.udp: list[UdpListener] = []
         self.tcp = TcpListeners(
             self, self._tcp_client, max_connections=self.cfg.max_connections, on_error=self._bug
@@ -148,7 +154,9 @@ class DNSService(Service):
             fields = {**base, "opcode": str(opcode), "questions": str(len(msg.questions))}
             fields["rcode"] = m.RCODE_NAMES[rcode]
             self._event("update" if opcode == 5 else "query", src, fields)
-            return self._reply(msg, reply_flags | rcode, [], [], [], transport, echo_question=opcode == 5)
+            return self._reply(
+                msg, reply_flags | rcode, [], [], [], transport, echo_question=opcode == 5, client=src_ip
+            )
         q = msg.questions[0]
         qname = clip(m.name_text(q.name), MAX_LOG_NAME)
         fields = {
@@ -166,7 +174,7 @@ class DNSService(Service):
             fields["rcode"] = m.RCODE_NAMES[rcode]
             fields["in_zone"] = "1" if self.zone.contains(q.name) else "0"
             self._event("axfr", src, fields)
-            return self._reply(msg, reply_flags | rcode, [], [], [], transport)
+            return self._reply(msg, reply_flags | rcode, [], [], [], transport, client=src_ip)
         answers: list[m.RR] = []
         authority: list[m.RR] = []
         additional: list[m.RR] = []
@@ -190,7 +198,9 @@ class DNSService(Service):
             rcode = m.REFUSED
         fields["rcode"] = m.RCODE_NAMES.get(rcode, str(rcode))
         fields["answers"] = str(len(answers))
-        reply = self._reply(msg, reply_flags | aa | rcode, answers, authority, additional, transport)
+        reply = self._reply(
+            msg, reply_flags | aa | rcode, answers, authority, additional, transport, client=src_ip
+        )
         self._event("query", src, fields)
         reasons = tunnel_reasons(q.name, self.cfg.long_label, self.cfg.long_name)
         if src_ip is not None:
@@ -221,6 +231,18 @@ class DNSService(Service):
         answer = m.RR(q.name, m.TXT, 0, (text,), rclass=m.CH)
         return m.NOERROR, [answer], [m.RR(q.name, m.NS, 0, q.name, rclass=m.CH)]
 
+    def _cookie(self, edns: m.Edns, client: str) -> bytes:
+        """The COOKIE option (RFC 7873) BIND 9.18 answers: client cookie, then a 16-octet server cookie."""
+        for code, value in edns.options:
+            if code == COOKIE and 8 <= len(value) <= 40:
+                stamp = int(time.time()).to_bytes(4, "big")
+                head = b"\x01\x00\x00\x00" + stamp  # version 1, reserved, timestamp (RFC 9018)
+                mac = hmac.new(
+                    self._cookie_secret, value[:8] + head + client.encode(), hashlib.sha256
+                ).digest()
+                return struct.pack("!HH", COOKIE, 24) + value[:8] + head + mac[:8]
+        return b""
+
     def _reply(
         self,
         msg: m.Message,
@@ -231,8 +253,10 @@ class DNSService(Service):
         transport: str,
         *,
         echo_question: bool = True,
+        client: str | None = None,
     ) -> bytes:
         edns = msg.edns
+        cookie = self._cookie(edns, client or "") if edns is not None else b""
         limit = 65535 if transport == "tcp" else (max(512, min(edns.udp_size, EDNS_SIZE)) if edns else 512)
         ext_rcode = 0
         if edns is not None and edns.version > 0:  # BADVERS (16): extended rcode 1, header rcode 0
@@ -250,7 +274,7 @@ class DNSService(Service):
                     for rr in rrs:
                         b.record(rr, section)
             if edns is not None:
-                b.opt(EDNS_SIZE, ext_rcode=ext_rcode)
+                b.opt(EDNS_SIZE, ext_rcode=ext_rcode, options=cookie)
             return b.finish(msg.id, flags if full else flags | 0x0200)
 
         reply = build(True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from decnet.services.dns import DNSService
@@ -35,6 +37,7 @@ async def test_zone_answers_like_an_authoritative_bind() -> None:
         assert "status: REFUSED" in out and "aa" not in out.split("flags:")[1].split(";")[0]
         out = await dig(port, "version.bind", "CH", "TXT")
         assert '"9.18.24-1-Debian"' in out
+        assert re.search(r"; COOKIE: [0-9a-f]{16}01000000[0-9a-f]{24} \(good\)", out)  # as BIND 9.18
         assert '"web03"' in await dig(port, "hostname.bind", "CH", "TXT")
         assert "status: REFUSED" in await dig(port, "id.server", "CH", "TXT")
         out = await dig(port, "web03.example.org", "AAAA", "+tcp")
