@@ -17,8 +17,9 @@ class PostgresConfig(StreamConfig):
         pattern=r"^[0-9]{1,2}\.[0-9]{1,2}(\.[0-9]{1,3})?( \([ -~]{1,60}\))?$",
         description="server_version, e.g. '15.5 (Debian 15.5-0+deb12u1)'; default: the persona's.",
     )
-    auth_method: Literal["md5", "password"] = Field(
-        "md5", description="pg_hba method: md5 (salted hash captured) or password (clear text captured)."
+    auth_method: Literal["md5", "scram-sha-256", "password"] = Field(
+        "md5",
+        description="pg_hba method: md5 (salted hash), scram-sha-256 (proof) or password (clear text).",
     )
     users: dict[str, str] = Field(
         default_factory=dict, description="Accounts that log in: 'user:password, ...'."

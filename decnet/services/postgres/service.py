@@ -13,7 +13,7 @@ from decnet.services.base import ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
 from decnet.services.postgres import messages as msg
 from decnet.services.postgres.config import PostgresConfig
-from decnet.services.streambase import Session, StreamService
+from decnet.services.streambase import Session, StreamService, scram
 from decnet.services.text import clip
 
 DEFAULT_VERSION = "15.5 (Debian 15.5-0+deb12u1)"
@@ -57,6 +57,7 @@ class PostgresService(StreamService):
         self.version = self.cfg.version or self.persona.version_of("postgresql") or DEFAULT_VERSION
         head = self.version.split(".", 1)[0]
         self.major = int(head) if head.isdigit() else 15
+        self._salt_key = hashlib.sha256(self.persona.seed + b"pg-scram").digest()
         self._pid = (
             1000 + int.from_bytes(hashlib.sha256(self.persona.seed + b"pg").digest()[:2], "big") % 30000
         )
@@ -141,50 +142,97 @@ class PostgresService(StreamService):
         if await self._authenticate(s, user, database):
             await self._queries(s, user, database)
 
-    async def _authenticate(self, s: Session, user: str, database: str) -> bool:
-        salt = os.urandom(4)
-        md5 = self.cfg.auth_method == "md5"
-        await s.send(msg.auth_request(5, salt) if md5 else msg.auth_request(3))
+    async def _password_message(self, s: Session) -> bytes | None:
+        """The body of the client's next PasswordMessage ('p'); None after answering anything else."""
         kind = await s.read_exactly(1)
         length = struct.unpack("!I", await s.read_exactly(4, 30.0))[0]
         if kind != b"p" or not 4 < length <= _MAX_PASSWORD_MSG:
-            self.event(
-                s, "protocol_error", {"error": f"expected password response, got message type {kind[0]}"}
-            )
-            await s.send(
-                self._fatal(
-                    "08P01",
-                    f"expected password response, got message type {kind[0]}",
-                    "auth.c",
-                    700,
-                    "recv_password_packet",
-                )
-            )
-            return False
-        secret = (await s.read_exactly(length - 4, 30.0)).split(b"\x00", 1)[0]
+            text = f"expected password response, got message type {kind[0]}"
+            self.event(s, "protocol_error", {"error": text})
+            await s.send(self._fatal("08P01", text, "auth.c", 700, "recv_password_packet"))
+            return None
+        return await s.read_exactly(length - 4, 30.0)
+
+    async def _authenticate(self, s: Session, user: str, database: str) -> bool:
         password = self.cfg.users.get(user)
-        if md5:
-            ok = password is not None and hmac.compare_digest(
-                secret, md5_response(user, password, salt).encode()
-            )
-            fields = credential_fields(
-                user, secret, "md5", ok=ok, method="md5", salt=salt.hex(), database=clip(database, 128)
-            )
+        method = self.cfg.auth_method
+        final = b""
+        if method == "scram-sha-256":
+            result = await self._scram(s, user, database, password)
+            if result is None:
+                return False
+            ok, final = result
         else:
-            ok = password is not None and hmac.compare_digest(secret, password.encode())
-            fields = credential_fields(user, secret, ok=ok, method="password", database=clip(database, 128))
-        self.event(s, "auth", fields)
+            salt = os.urandom(4)
+            await s.send(msg.auth_request(5, salt) if method == "md5" else msg.auth_request(3))
+            body = await self._password_message(s)
+            if body is None:
+                return False
+            secret = body.split(b"\x00", 1)[0]
+            where = clip(database, 128)
+            if method == "md5":
+                expected = md5_response(user, password, salt).encode() if password is not None else b""
+                ok = password is not None and hmac.compare_digest(secret, expected)
+                fields = credential_fields(
+                    user, secret, "md5", ok=ok, method="md5", salt=salt.hex(), database=where
+                )
+            else:
+                ok = password is not None and hmac.compare_digest(secret, password.encode())
+                fields = credential_fields(user, secret, ok=ok, method="password", database=where)
+            self.event(s, "auth", fields)
         if not ok:
             text = f'password authentication failed for user "{user[:63]}"'
             await s.send(self._fatal("28P01", text, "auth.c", _AUTH_LINE.get(self.major, 326), "auth_failed"))
             return False
         await s.send(
-            msg.auth_request(0)
+            (msg.auth_request(12, final) if final else b"")
+            + msg.auth_request(0)
             + self._startup_params(user)
             + msg.message(b"K", struct.pack("!II", self._pid, int.from_bytes(os.urandom(4), "big")))
             + msg.ready()
         )
         return True
+
+    async def _scram(
+        self, s: Session, user: str, database: str, password: str | None
+    ) -> tuple[bool, bytes] | None:
+        """SCRAM-SHA-256 (PostgreSQL 10+; the default from 14): (ok, server-final), or None if broken."""
+        await s.send(msg.auth_request(10, b"SCRAM-SHA-256\x00\x00"))
+        body = await self._password_message(s)
+        if body is None:
+            return None
+        mechanism, _, rest = body.partition(b"\x00")
+        if mechanism != b"SCRAM-SHA-256" or len(rest) < 4:
+            text = "client selected an invalid SASL authentication mechanism"
+            await s.send(self._fatal("08P01", text, "auth.c", 1000, "CheckSASLAuth"))
+            return None
+        size = struct.unpack("!i", rest[:4])[0]
+        salt = hmac.new(self._salt_key, user.encode("utf-8", "surrogateescape"), "sha256").digest()[:16]
+        try:
+            conv = scram.start("SCRAM-SHA-256", rest[4 : 4 + max(size, 0)], salt, 4096)
+            await s.send(msg.auth_request(11, conv.server_first.encode()))
+            final = await self._password_message(s)
+            if final is None:
+                return None
+            scram.finish(conv, final)
+        except scram.ScramError:
+            await s.send(
+                self._fatal(
+                    "08P01", "malformed SCRAM message", "auth-scram.c", 1000, "read_client_final_message"
+                )
+            )
+            return None
+        server_final = scram.verify(conv, password) if password is not None else None
+        fields = credential_fields(
+            user,
+            scram.crackable(conv),
+            "scram_sha_256",
+            ok=server_final is not None,
+            method="scram-sha-256",
+            database=clip(database, 128),
+        )
+        self.event(s, "auth", fields)
+        return server_final is not None, (server_final or "").encode()
 
     def _startup_params(self, user: str) -> bytes:
         values = [

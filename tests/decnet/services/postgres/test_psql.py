@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import struct
 from pathlib import Path
 
@@ -106,3 +107,24 @@ def test_fuzz_startup_params(body: bytes) -> None:
     except msg.StartupError:
         return
     assert len(params) <= msg.MAX_PARAMS
+
+
+async def test_scram_sha_256_failure_and_login() -> None:
+    async with running(PostgresService, auth_method="scram-sha-256", users="app:S3cret") as (
+        _,
+        [port],
+        events,
+    ):
+        code, out = await _psql(port, "app", "guess", "select 1")
+        assert code == 2 and 'password authentication failed for user "app"' in out
+        code, out = await _psql(port, "app", "S3cret", "select current_user")
+        assert code == 0 and out.strip() == "app", out
+        await events.wait("disconnect", 2)
+    auth = events.of("auth")
+    assert [(a.fields["secret_kind"], a.fields["result"]) for a in auth] == [
+        ("scram_sha_256", "failure"),
+        ("scram_sha_256", "success"),
+    ]
+    _, mech, iterations, _salt, message, _proof = auth[0].fields["secret"].split("$")
+    assert (mech, iterations) == ("scram-sha-256", "4096")
+    assert base64.b64decode(message).startswith(b"n=,r=")
