@@ -170,9 +170,15 @@ class DNSService(Service):
             fields["edns_size"] = str(msg.edns.udp_size)
             fields["edns_do"] = "1" if msg.edns.dnssec_ok else "0"
         if q.qtype in (m.AXFR, m.IXFR):
-            rcode = m.FORMERR if transport == "udp" and q.qtype == m.AXFR else m.REFUSED
+            ours = m.lower(q.name) == m.lower(self.zone.origin)
+            # BIND: AXFR over UDP is FORMERR; a zone it does not serve NOTAUTH; its own zone REFUSED
+            # (allow-transfer { none; })
+            if transport == "udp" and q.qtype == m.AXFR:
+                rcode = m.FORMERR
+            else:
+                rcode = m.REFUSED if ours else m.NOTAUTH
             fields["rcode"] = m.RCODE_NAMES[rcode]
-            fields["in_zone"] = "1" if self.zone.contains(q.name) else "0"
+            fields["in_zone"] = "1" if ours else "0"
             self._event("axfr", src, fields)
             return self._reply(msg, reply_flags | rcode, [], [], [], transport, client=src_ip)
         answers: list[m.RR] = []
