@@ -24,6 +24,7 @@ async def nmap(ports: list[int]) -> dict[int, dict[str, str]]:
     assert path is not None, "nmap missing: run scripts/ensure-test-deps.sh"
     proc = await asyncio.create_subprocess_exec(
         path, "-sV", "-Pn", "-n", "--max-retries", "1", "--host-timeout", "60s",
+        "--script", "rdp-ntlm-info,vnc-info",
         "-p", ",".join(map(str, ports)), "-oX", "-", "127.0.0.1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -31,7 +32,10 @@ async def nmap(ports: list[int]) -> dict[int, dict[str, str]]:
     found: dict[int, dict[str, str]] = {}
     for port in ET.fromstring(out).iter("port"):
         service = port.find("service")
-        found[int(port.get("portid", "0"))] = dict(service.attrib) if service is not None else {}
+        info = dict(service.attrib) if service is not None else {}
+        for script in port.iter("script"):
+            info[f"script:{script.get('id')}"] = script.get("output", "")
+        found[int(port.get("portid", "0"))] = info
     return found
 
 
@@ -58,12 +62,20 @@ async def test_nmap_names_every_service_as_its_product(tmp_path: Path) -> None:
         found = await nmap(list(by_port))
     seen = {by_port[port]: info for port, info in found.items()}
     for name, info in seen.items():
-        text = " ".join(info.values()).lower()
+        text = " ".join(v for k, v in info.items() if not k.startswith("script:")).lower()
         assert not any(word in text for word in GIVEAWAYS), (name, info)
     assert seen["smb-samba"]["product"] == "Samba smbd"
     assert seen["smb-netbios"]["product"] == "Microsoft Windows netbios-ssn"
     assert (seen["rdp"]["name"], seen["rdp"]["product"]) == ("ms-wbt-server", "Microsoft Terminal Services")
     assert seen["vnc"]["name"] == "vnc" and seen["vnc"]["extrainfo"] == "protocol 3.8"
+    assert "VNC Authentication (2)" in seen["vnc"]["script:vnc-info"]
+    ntlm_info = seen["rdp"]["script:rdp-ntlm-info"]
+    for line in (
+        "NetBIOS_Domain_Name: CORP",
+        "DNS_Computer_Name: SRV-ATLAS-07.corp.local",
+        "Product_Version: 10.0.17763",
+    ):
+        assert line in ntlm_info, ntlm_info
     assert seen["ldap-ad"]["product"] == "Microsoft Windows Active Directory LDAP"
     assert "corp.local" in seen["ldap-ad"]["extrainfo"] and seen["ldap-ad"]["hostname"] == "SRV-ATLAS-07"
     assert seen["ldaps-ad"]["product"] == "Microsoft Windows Active Directory LDAP"

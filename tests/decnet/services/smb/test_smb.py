@@ -172,7 +172,7 @@ async def test_hostile_input_does_not_hurt_the_service() -> None:
         b"\x00\x00\x00",
     )
     inputs = garbage(7, 60, prefixes)
-    async with running(SMBService, windows_persona(), idle_timeout=0.5) as (_, ports, events):
+    async with running(SMBService, windows_persona(), idle_timeout=0.5, guest=True) as (_, ports, events):
         await blast(ports[0], inputs)
         await events.wait("disconnect", len(inputs), timeout=10)
         assert not [e for e in events.of("disconnect") if e.fields["reason"] == "error"]
