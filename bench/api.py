@@ -1,0 +1,330 @@
+"""REST API benchmark: attackers list, events search and stats under 50 concurrent clients.
+
+    .venv/bin/python bench/api.py [--quick] [--events N] [--attackers N] [--clients N]
+                                  [--seconds S] [--no-serve]
+
+A SQLite repository is filled with ``--events`` events (default 1,000,000) and their attackers
+(``--attackers``, default 20,000), written with bulk inserts. The web app then serves it twice
+in the same run: directly (uvicorn in a child process, one worker) and through Ray Serve (a
+private Ray head on port 6395, started and stopped by this script, and the Serve deployment of
+``serve/app.py``). For each, ``--clients`` concurrent clients call each endpoint for
+``--seconds`` seconds and the script prints requests/s, p50 and p99:
+
+* attackers: ``GET /api/v1/attackers?limit=50`` (by score)
+* events search: ``GET /api/v1/events?service=ssh&event_type=auth&src_ip=<one attacker>&limit=100``
+* stats: ``GET /api/v1/stats``
+
+Last line, one JSON object: ``{"attackers_p99_ms": …, "events_search_p99_ms": …, "stats_p99_ms": …,
+"serve_overhead_ratio": …}`` (direct p99s; the ratio is Serve's mean p99 over the direct one, null
+with ``--no-serve`` or when Serve could not start). Targets: every p99 <= 150 ms on SQLite with 1M
+events; Serve overhead <= 1.5x. ``--quick`` (200,000 events, 3 s per endpoint) runs in under 90 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("RAY_AUTH_MODE", "token")  # as decnet up: token authentication on Ray connections
+
+import httpx  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
+from decnet.config import Settings  # noqa: E402
+from decnet.db import get_repository  # noqa: E402
+from decnet.db.models import attacker_table, event_table  # noqa: E402
+
+RAY_PORT = 6395
+ADMIN_PASSWORD = "bench-admin-password"
+JWT_SECRET = "bench-api-signing-key-0123456789abcdefgh"
+SERVICES = ("ssh", "http", "smb", "rdp", "ftp", "redis", "mysql", "telnet")
+TYPES = ("connect", "auth", "command", "request", "disconnect")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def attacker_ip(i: int) -> str:
+    return f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+
+
+def settings_for(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, jwt_secret=JWT_SECRET, admin_password=ADMIN_PASSWORD)
+
+
+async def fill(data_dir: Path, events: int, attackers: int) -> float:
+    """Bulk-insert ``events`` events from ``attackers`` sources and their attacker rows; seconds taken."""
+    started = time.perf_counter()
+    repo = get_repository(settings_for(data_dir))
+    await repo.initialize()
+    rng = random.Random(7)
+    base = datetime.now(UTC) - timedelta(days=7)
+    step = timedelta(days=7) / max(1, events)
+    batch = 20_000
+    try:
+        for start in range(0, events, batch):
+            rows = []
+            for i in range(start, min(events, start + batch)):
+                src = rng.randrange(attackers)
+                etype = TYPES[i % len(TYPES)]
+                fields = (
+                    {"username": "root", "password": f"pw{i % 977}"} if etype == "auth" else {"n": str(i)}
+                )
+                at = base + step * i
+                rows.append(
+                    {
+                        "eid": f"{i:032x}",
+                        "timestamp": at,
+                        "received_at": at,
+                        "decky": f"decky-{src % 40:02d}",
+                        "service": SERVICES[src % len(SERVICES)],
+                        "event_type": etype,
+                        "src_ip": attacker_ip(src),
+                        "src_port": 1024 + i % 60000,
+                        "sid": f"s{src}-{i // 50}",
+                        "fields": fields,
+                        "message": f"{etype} from {attacker_ip(src)}",
+                        "facility": 16,
+                        "severity": 6,
+                    }
+                )
+            async with repo.transaction() as conn:
+                await conn.execute(insert(event_table), rows)
+        now = datetime.now(UTC)
+        for start in range(0, attackers, batch):
+            rows = [
+                {
+                    "ip": attacker_ip(i),
+                    "first_seen": base,
+                    "last_seen": now - timedelta(seconds=i),
+                    "event_count": events // max(1, attackers),
+                    "session_count": 3,
+                    "auth_attempts": 10,
+                    "score": rng.random() * 100,
+                    "profile": None,
+                    "updated_at": now,
+                }
+                for i in range(start, min(attackers, start + batch))
+            ]
+            async with repo.transaction() as conn:
+                await conn.execute(insert(attacker_table), rows)
+    finally:
+        await repo.close()
+    return time.perf_counter() - started
+
+
+def wait_healthy(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become healthy")
+
+
+def serve_direct(data_dir: str, port: int) -> None:
+    """Child process: the app under uvicorn on 127.0.0.1:``port``."""
+    import uvicorn
+
+    from decnet.web.app import create_app
+
+    app = create_app(settings_for(Path(data_dir)))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+async def measure(url: str, path: str, token: str, clients: int, seconds: float) -> dict[str, float]:
+    """``clients`` concurrent loops on ``path`` for ``seconds``: requests/s, p50 and p99 in ms."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+        end = time.perf_counter() + seconds
+
+        async def loop() -> None:
+            nonlocal errors
+            while time.perf_counter() < end:
+                t0 = time.perf_counter()
+                response = await client.get(path)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if response.status_code != 200:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(loop() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return {
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(p99, 1),
+        "errors": errors,
+    }
+
+
+def token_for(url: str) -> str:
+    response = httpx.post(f"{url}/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+def run_suite(url: str, label: str, clients: int, seconds: float) -> dict[str, dict[str, float]]:
+    token = token_for(url)
+    paths = {
+        "attackers": "/api/v1/attackers?limit=50",
+        "events_search": f"/api/v1/events?service=ssh&event_type=auth&src_ip={attacker_ip(8)}&limit=100",
+        "stats": "/api/v1/stats",
+    }
+    out = {}
+    for name, path in paths.items():
+        asyncio.run(measure(url, path, token, min(clients, 5), 0.5))  # warm up
+        out[name] = asyncio.run(measure(url, path, token, clients, seconds))
+        figures = out[name]
+        print(
+            f"{label:6} {name:14} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.1f} ms"
+            f"  p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}",
+            flush=True,
+        )
+    return out
+
+
+def with_direct(data_dir: Path, clients: int, seconds: float) -> dict[str, dict[str, float]]:
+    port = free_port()
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve-direct", str(data_dir), str(port)], start_new_session=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, 60)
+        return run_suite(url, "direct", clients, seconds)
+    finally:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(15)
+
+
+def with_serve(data_dir: Path, clients: int, seconds: float) -> dict[str, dict[str, float]] | None:
+    """The same suite through Ray Serve on a private Ray head; None if Serve cannot start here."""
+    ray_dir = Path(tempfile.mkdtemp(prefix="decnet-bench-ray-"))
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    head = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "ray"),
+            "start",
+            "--head",
+            "--block",
+            f"--port={RAY_PORT}",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            f"--temp-dir={ray_dir}",
+            "--disable-usage-stats",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        import ray
+        from ray import serve
+
+        from serve.app import APP_NAME, build
+
+        deadline = time.monotonic() + 60
+        while True:  # the head's GCS port accepts connections once it is up
+            try:
+                socket.create_connection(("127.0.0.1", RAY_PORT), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or head.poll() is not None:
+                    raise RuntimeError("the Ray head did not start") from None
+                time.sleep(0.5)
+        ray.init(address=f"127.0.0.1:{RAY_PORT}", log_to_driver=False)
+        port = free_port()
+        serve.start(http_options={"host": "127.0.0.1", "port": port})
+        serve.run(build(settings_for(data_dir)), name=APP_NAME, route_prefix="/", blocking=False)
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, 120)
+        return run_suite(url, "serve", clients, seconds)
+    except Exception as error:  # report, do not hide: the JSON then has a null ratio
+        print(f"serve: could not run ({type(error).__name__}: {error})", flush=True)
+        return None
+    finally:
+        try:
+            import ray
+
+            if ray.is_initialized():
+                from ray import serve
+
+                serve.shutdown()
+                ray.shutdown()
+        finally:
+            os.killpg(head.pid, signal.SIGTERM)
+            try:
+                head.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(head.pid, signal.SIGKILL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="200,000 events, 3 s per endpoint")
+    parser.add_argument("--events", type=int)
+    parser.add_argument("--attackers", type=int, default=20_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--no-serve", action="store_true", help="measure the app directly only")
+    parser.add_argument("--serve-direct", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_direct:
+        serve_direct(args.serve_direct[0], int(args.serve_direct[1]))
+        return
+    events = args.events or (200_000 if args.quick else 1_000_000)
+    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    with tempfile.TemporaryDirectory(prefix="decnet-bench-api-") as tmp:
+        data_dir = Path(tmp)
+        filled = asyncio.run(fill(data_dir, events, args.attackers))
+        print(f"filled {events} events and {args.attackers} attackers in {filled:.1f} s", flush=True)
+        direct = with_direct(data_dir, args.clients, seconds)
+        served = None if args.no_serve else with_serve(data_dir, args.clients, seconds)
+    ratio = None
+    if served is not None:
+        ratios = [served[k]["p99_ms"] / max(0.1, direct[k]["p99_ms"]) for k in direct]
+        ratio = round(statistics.mean(ratios), 2)
+    summary: dict[str, Any] = {
+        "attackers_p99_ms": direct["attackers"]["p99_ms"],
+        "events_search_p99_ms": direct["events_search"]["p99_ms"],
+        "stats_p99_ms": direct["stats"]["p99_ms"],
+        "serve_overhead_ratio": ratio,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
