@@ -25,6 +25,8 @@ USM_UNKNOWN_USER_NAMES = (1, 3, 6, 1, 6, 3, 15, 1, 1, 3, 0)
 #: Largest response sent (net-snmp's default for UDP).
 MAX_RESPONSE = 1472
 MAX_LOG_OIDS = 16
+#: A GetBulk answered with this many times its size is logged as an amplification attempt.
+AMPLIFICATION_FACTOR = 10
 AUTH_MEMORY = 4096
 AUTH_REPEAT_S = 300.0
 
@@ -120,7 +122,7 @@ class SNMPService(Service):
             return None
         if msg.version == sm.V3:
             return self._v3(msg, src_ip, src_port)
-        return self._community(msg, src_ip, src_port)
+        return self._community(msg, src_ip, src_port, len(data))
 
     def _v3(self, msg: sm.Message, src_ip: str, src_port: int) -> bytes | None:
         known_engine = msg.engine_id == self.engine_id
@@ -168,7 +170,7 @@ class SNMPService(Service):
         fields = credential_fields(b"", community, "community", ok=ok, method=version)
         self.emit("auth", src_ip=src_ip, src_port=src_port, fields=fields)
 
-    def _community(self, msg: sm.Message, src_ip: str, src_port: int) -> bytes | None:
+    def _community(self, msg: sm.Message, src_ip: str, src_port: int, size: int) -> bytes | None:
         pdu = msg.pdu
         assert pdu is not None
         version = sm.VERSION_NAMES[msg.version]
@@ -196,6 +198,11 @@ class SNMPService(Service):
             src_port=src_port,
             fields=fields,
         )
+        if reply is not None and pdu.tag == sm.GETBULK and len(reply) >= AMPLIFICATION_FACTOR * size:
+            # GetBulk from a spoofable source: the classic SNMP reflection pattern
+            amp = {**fields, "request_size": str(size), "response_size": str(len(reply))}
+            amp["max_repetitions"] = str(pdu.error_index)
+            self.emit("amplification", src_ip=src_ip, src_port=src_port, fields=amp)
         return reply
 
     def _answer(self, msg: sm.Message, pdu: sm.Pdu) -> tuple[bytes, int]:

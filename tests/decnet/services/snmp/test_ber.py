@@ -68,9 +68,12 @@ def test_too_many_varbinds() -> None:
 def test_bulk_is_capped_by_size() -> None:
     binds = ber.seq(sm.varbind((1, 3), ber.NULL_VALUE))
     pdu = ber.seq(ber.enc_int(1), ber.enc_int(0), ber.enc_int(10000), binds, tag=sm.GETBULK)
+    AGENT.ctx.events.items.clear()  # type: ignore[attr-defined]
     reply = AGENT.handle(ber.seq(ber.enc_int(1), ber.enc_octets(b"public"), pdu), "192.0.2.1", 1)
     assert reply is not None and len(reply) <= 1472
     assert 40 <= len(sm.parse(reply).pdu.varbinds) <= 50  # type: ignore[union-attr]
+    [amp] = AGENT.ctx.events.of("amplification")  # type: ignore[attr-defined]
+    assert amp.fields["max_repetitions"] == "10000" and int(amp.fields["response_size"]) > 1000
 
 
 @settings(max_examples=500, deadline=None)
