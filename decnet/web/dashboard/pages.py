@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from decnet.config.errors import ConfigError
 from decnet.db.errors import AlreadyExists
+from decnet.prober.store import latest_summaries
 from decnet.web.api.routes.auth import client_ip
 from decnet.web.api.routes.deckies import decky_out, plan, start_deploy, start_teardown
 from decnet.web.api.routes.workers import WorkersProvider, workers_from_repository
@@ -237,10 +238,7 @@ async def fleet_page(
     """Deckies with state, OS, services and realism; deploy, teardown and mutate for admins."""
     repo = get_repo(request)
     deckies = [decky_out(row) for row in await repo.list_deckies()]
-    realism: dict[str, tuple[int, int]] = {}
-    for result in await repo.list_probe_results(limit=1000):
-        passed, total = realism.get(result.decky, (0, 0))
-        realism[result.decky] = (passed + int(result.passed), total + 1)
+    realism = {summary.decky: summary for summary in await latest_summaries(repo)}
     current = await get_operation(repo, op) if op else None
     return render(
         request,

@@ -105,7 +105,17 @@ async def seed_hostile(web: Running) -> None:
         [Fingerprint(src_ip="203.0.113.9", kind="hassh", value=HOSTILE, first_seen=NOW, last_seen=NOW)]
     )
     await repo.upsert_decky("decky-01", host="h", spec={"services": ["ssh"], "os_profile": "linux"})
-    await repo.add_probe_results([ProbeResult(decky="decky-01", check_name="x", passed=True, checked_at=NOW)])
+    await repo.add_probe_results(
+        [
+            ProbeResult(
+                decky="decky-01",
+                check_name="realism",
+                passed=False,
+                evidence='{"score": 0.75, "flagged": true, "failed": ["banner"], "skipped": {}, "error": ""}',
+                checked_at=NOW,
+            )
+        ]
+    )
 
 
 def assert_escaped(html: str) -> None:
@@ -197,7 +207,7 @@ async def test_every_page_renders_hostile_data_as_text(web: Running) -> None:
     detail = (await web.client.get("/attackers/203.0.113.9")).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail and "T1110" in detail
     assert "reused" in (await web.client.get("/credentials")).text
-    assert "1/1 passed" in (await web.client.get("/fleet")).text
+    assert "75% flagged · 1 failed" in (await web.client.get("/fleet")).text
     assert (await web.client.get("/attackers/198.51.100.200")).status_code == 404
 
 
@@ -234,6 +244,13 @@ async def test_admin_deploys_tears_down_and_manages_users_through_forms(web: Run
     page = (await web.client.get(deploy.headers["location"])).text
     assert 'id="op-progress"' in page and "deploy of decky-01, decky-02" in page
     await web.repo.upsert_decky("decky-01", host="h", spec={"services": ["ssh"]})
+    assert "Mutate now" in (await web.client.get("/fleet")).text  # the mutator's route is installed
+    via_api = await web.client.post(
+        "/api/v1/users",
+        headers={"X-CSRF-Token": csrf},
+        json={"username": "scripted", "password": "scripted-pass-12", "role": "viewer"},
+    )
+    assert via_api.status_code == 201  # what the pages' scripts do: cookie plus the CSRF header
     down = await web.client.post("/fleet/decky-01/teardown", data={"csrf": csrf})
     assert down.status_code == 303
     assert (await web.repo.get_decky("decky-01")).desired_state == "absent"  # type: ignore[union-attr]
