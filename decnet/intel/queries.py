@@ -367,7 +367,7 @@ async def list_credentials(
         member = c.c.secret_digest.in_(select(inner.c.secret_digest))
         stmt = stmt.where(member if reused else ~member)
     async with repo.transaction() as conn:
-        rows = (await conn.execute(stmt)).all()[: limit + 1]
+        rows = (await conn.execute(stmt)).all()
         reuse = await _reuse(
             conn, {r._mapping["secret_digest"] for r in rows[:limit] if r._mapping["secret_digest"]}
         )
