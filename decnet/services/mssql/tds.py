@@ -15,6 +15,8 @@ REPLY = 0x04
 MAX_PACKET = 32767
 MAX_MESSAGE = 65536
 MAX_PARTS = 32
+ENCRYPT_OFF = 0x00
+ENCRYPT_ON = 0x01
 ENCRYPT_NOT_SUP = 0x02
 
 
@@ -37,6 +39,31 @@ async def read_message(s: Session, seconds: float | None = None) -> tuple[int, b
             raise TDSError("message too big")
         if status & 0x01:
             return kind, bytes(payload)
+    raise TDSError("too many packets")
+
+
+def split_message(data: bytes) -> tuple[int, bytes, int] | None:
+    """(type, payload, bytes used) of the first complete message in ``data``; None if incomplete.
+
+    ``TDSError`` when the packets are not TDS (or too big), as :func:`read_message`.
+    """
+    payload = bytearray()
+    pos, kind = 0, -1
+    for _ in range(MAX_PARTS):
+        if len(data) < pos + 8:
+            return None
+        ptype, status, length = data[pos], data[pos + 1], struct.unpack("!H", data[pos + 2 : pos + 4])[0]
+        if length < 8 or length > MAX_PACKET or (kind >= 0 and ptype != kind):
+            raise TDSError(f"bad packet header {data[pos : pos + 8].hex()}")
+        if len(data) < pos + length:
+            return None
+        kind = ptype
+        payload += data[pos + 8 : pos + length]
+        pos += length
+        if len(payload) > MAX_MESSAGE:
+            raise TDSError("message too big")
+        if status & 0x01:
+            return kind, bytes(payload), pos
     raise TDSError("too many packets")
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,14 +37,15 @@ async def running(
 ) -> AsyncIterator[tuple[S, list[int], Events]]:
     """``cls`` on 127.0.0.1 and ephemeral ports: (service, bound ports, events)."""
     events = Events()
-    ctx = ServiceContext(who or persona(), "127.0.0.1", events, state_dir or Path("/nonexistent"))
-    ports = config.pop("ports", None) or (0,) * len(cls.default_ports)
-    svc = cls(ctx, cls.config_model.model_validate({"ports": ports, **config}))
-    await svc.start()
-    try:
-        yield svc, list(svc.bound_ports), events
-    finally:
-        await svc.stop()
+    with tempfile.TemporaryDirectory(prefix="decnet-svc-") as scratch:  # certificates land here
+        ctx = ServiceContext(who or persona(), "127.0.0.1", events, state_dir or Path(scratch))
+        ports = config.pop("ports", None) or (0,) * len(cls.default_ports)
+        svc = cls(ctx, cls.config_model.model_validate({"ports": ports, **config}))
+        await svc.start()
+        try:
+            yield svc, list(svc.bound_ports), events
+        finally:
+            await svc.stop()
 
 
 def need(tool: str) -> str:
@@ -172,5 +174,5 @@ class FakeSession:
 def service(cls: type[S], who: Persona | None = None, **config: Any) -> tuple[S, Events]:
     """An unstarted service (handlers can be called without sockets)."""
     events = Events()
-    ctx = ServiceContext(who or persona(), "127.0.0.1", events, Path("/nonexistent"))
+    ctx = ServiceContext(who or persona(), "127.0.0.1", events, Path("/nonexistent-unstarted"))
     return cls(ctx, cls.config_model.model_validate(config)), events
