@@ -69,3 +69,15 @@ def test_fuzz_login7_and_prelogin(data: bytes) -> None:
 def test_deobfuscate_inverts_the_client_scrambling() -> None:
     scrambled = bytes((((b << 4) & 0xF0) | (b >> 4)) ^ 0xA5 for b in "sa".encode("utf-16-le"))
     assert tds.deobfuscate(scrambled) == "sa".encode("utf-16-le")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600))
+def test_fuzz_split_message(data: bytes) -> None:
+    try:
+        found = tds.split_message(data)
+    except tds.TDSError:
+        return
+    if found is not None:
+        _, payload, used = found
+        assert used <= len(data) and len(payload) <= tds.MAX_MESSAGE
