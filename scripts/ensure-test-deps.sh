@@ -21,6 +21,7 @@ clients=(
   mysql:default-mysql-client
   psql:postgresql-client
   redis-cli:redis-tools
+  kubectl:kubernetes-client
   chromium:chromium
 )
 need=()

@@ -53,7 +53,7 @@ class Cluster:
     @property
     def created(self) -> datetime:
         """When the cluster was set up."""
-        return self.persona.booted_at - timedelta(days=90)
+        return self.persona.booted_at - timedelta(days=30 + self._h("age")[0] * 2)
 
     def version_info(self) -> dict[str, str]:
         """GET /version."""
@@ -74,14 +74,15 @@ class Cluster:
         }
 
     def meta(self, name: str, namespace: str | None, kind: str, **extra: Any) -> dict[str, Any]:
-        """ObjectMeta."""
+        """ObjectMeta (pods are as old as the node's last boot, the rest as the cluster)."""
+        created = self.persona.booted_at + timedelta(seconds=40) if kind == "pod" else self.created
         out: dict[str, Any] = {"name": name}
         if namespace:
             out["namespace"] = namespace
         out.update(
             uid=self.uid(f"{kind}/{namespace}/{name}"),
             resourceVersion=str(100 + self._h(name)[0] * 37),
-            creationTimestamp=_stamp(self.created),
+            creationTimestamp=_stamp(created),
             **extra,
         )
         return out

@@ -28,7 +28,26 @@ _PATHS = [
     "/apis/batch", "/apis/batch/v1", "/apis/rbac.authorization.k8s.io", "/apis/rbac.authorization.k8s.io/v1",
     "/healthz", "/livez", "/metrics", "/openapi/v2", "/openapi/v3", "/readyz", "/version",
 ]  # fmt: skip
-_GROUPS = [("apps", "v1"), ("batch", "v1"), ("rbac.authorization.k8s.io", "v1"), ("networking.k8s.io", "v1")]
+#: API group -> (version, {resource: kind}) of the groups discovery shows.
+_GROUP_RESOURCES: dict[str, tuple[str, dict[str, str]]] = {
+    "apps": ("v1", {"deployments": "Deployment", "daemonsets": "DaemonSet", "statefulsets": "StatefulSet",
+                    "replicasets": "ReplicaSet"}),
+    "batch": ("v1", {"jobs": "Job", "cronjobs": "CronJob"}),
+    "rbac.authorization.k8s.io": ("v1", {"roles": "Role", "rolebindings": "RoleBinding",
+                                         "clusterroles": "ClusterRole",
+                                         "clusterrolebindings": "ClusterRoleBinding"}),
+    "networking.k8s.io": ("v1", {"ingresses": "Ingress", "networkpolicies": "NetworkPolicy"}),
+    "authorization.k8s.io": ("v1", {"selfsubjectaccessreviews": "SelfSubjectAccessReview",
+                                    "selfsubjectrulesreviews": "SelfSubjectRulesReview"}),
+}  # fmt: skip
+_ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+_GROUPS = [(group, version) for group, (version, _) in _GROUP_RESOURCES.items()]
+_CLUSTER_SCOPED = {
+    "clusterroles",
+    "clusterrolebindings",
+    "selfsubjectaccessreviews",
+    "selfsubjectrulesreviews",
+}
 _RESOURCES = ("pods", "secrets", "namespaces", "nodes", "services", "configmaps", "serviceaccounts", "events")
 
 
@@ -150,6 +169,8 @@ class K8sService(RestService):
                 for r in _RESOURCES
             ]
             return self._reply(200, {"kind": "APIResourceList", "groupVersion": "v1", "resources": resources})
+        if path.startswith("/apis/"):
+            return self._group(request, path[len("/apis/") :].split("/"))
         if path.startswith("/api/v1/"):
             return self._core(request, path[len("/api/v1/") :].split("/"))
         return self._status(404, "NotFound", "the server could not find the requested resource", {})
@@ -225,6 +246,87 @@ class K8sService(RestService):
         if resource in _RESOURCES:
             return self._list(resource.title().rstrip("s") + "List", [])
         return self._status(404, "NotFound", "the server could not find the requested resource", {})
+
+    def _group(self, request: Request, parts: list[str]) -> Reply:
+        """Discovery and (empty) lists of the named API groups; access reviews say yes (open API)."""
+        found = _GROUP_RESOURCES.get(parts[0])
+        if found is None or (len(parts) >= 2 and parts[1] != found[0]):
+            return self._status(404, "NotFound", "the server could not find the requested resource", {})
+        version, resources = found
+        group_version = f"{parts[0]}/{version}"
+        if len(parts) == 1:
+            gv = {"groupVersion": group_version, "version": version}
+            return self._reply(
+                200,
+                {
+                    "kind": "APIGroup",
+                    "apiVersion": "v1",
+                    "name": parts[0],
+                    "versions": [gv],
+                    "preferredVersion": gv,
+                },
+            )
+        if len(parts) == 2:
+            listing = [
+                {"name": r, "singularName": "", "namespaced": r not in _CLUSTER_SCOPED, "kind": k,
+                 "verbs": ["create"] if "review" in r else _ALL_VERBS}
+                for r, k in resources.items()
+            ]  # fmt: skip
+            return self._reply(
+                200,
+                {
+                    "kind": "APIResourceList",
+                    "apiVersion": "v1",
+                    "groupVersion": group_version,
+                    "resources": listing,
+                },
+            )
+        rest = parts[2:]
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            rest = rest[2:]
+        kind = resources.get(rest[0])
+        if kind is None:
+            return self._status(404, "NotFound", "the server could not find the requested resource", {})
+        if rest[0] == "selfsubjectrulesreviews" and request.method == "POST":
+            status = {
+                "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                "incomplete": False,
+            }
+            return self._reply(
+                201,
+                {
+                    "kind": kind,
+                    "apiVersion": group_version,
+                    "metadata": {"creationTimestamp": None},
+                    "spec": {},
+                    "status": status,
+                },
+            )
+        if rest[0] == "selfsubjectaccessreviews" and request.method == "POST":
+            return self._reply(
+                201,
+                {
+                    "kind": kind,
+                    "apiVersion": group_version,
+                    "metadata": {"creationTimestamp": None},
+                    "spec": {},
+                    "status": {"allowed": True},
+                },
+            )
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            return self._write(
+                request, rest[0], parts[3] if parts[2:3] == ["namespaces"] and len(parts) > 3 else None
+            )
+        return self._reply(
+            200,
+            {
+                "kind": f"{kind}List",
+                "apiVersion": group_version,
+                "metadata": {"resourceVersion": "48213"},
+                "items": [],
+            },
+        )
 
     def _list(self, kind: str, items: list[dict[str, Any]]) -> Reply:
         return self._reply(

@@ -122,3 +122,17 @@ async def test_hostile_bytes(tmp_path: Path) -> None:
         )
     assert not [e for e in events.of("disconnect") if e.fields["reason"] == "error"]
     assert events.of("tls_error")
+
+
+async def test_kubectl_against_the_open_port() -> None:
+    kubectl = need("kubectl")
+    async with running(K8sService) as (_, [_tls, port], events):
+        base = ["--server", f"http://127.0.0.1:{port}", "--request-timeout=5s"]
+        code, out, err = await run(kubectl, *base, "get", "secrets", "-n", "production", "-o", "name")
+        assert code == 0, err
+        assert "secret/db-credentials" in out.decode().split()
+        code, out, err = await run(kubectl, *base, "auth", "can-i", "--list")
+        assert code == 0 and "*.*" in out.decode(), err
+    paths = [r.fields["path"] for r in events.of("request")]
+    assert "/api/v1/namespaces/production/secrets" in paths
+    assert "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews" in paths
