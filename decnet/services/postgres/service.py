@@ -139,7 +139,7 @@ class PostgresService(StreamService):
                 )
             )
             return
-        if await self._authenticate(s, user, database):
+        if await self._authenticate(s, user, database, params.get("application_name", "")):
             await self._queries(s, user, database)
 
     async def _password_message(self, s: Session) -> bytes | None:
@@ -153,7 +153,7 @@ class PostgresService(StreamService):
             return None
         return await s.read_exactly(length - 4, 30.0)
 
-    async def _authenticate(self, s: Session, user: str, database: str) -> bool:
+    async def _authenticate(self, s: Session, user: str, database: str, application_name: str) -> bool:
         password = self.cfg.users.get(user)
         method = self.cfg.auth_method
         final = b""
@@ -187,7 +187,7 @@ class PostgresService(StreamService):
         await s.send(
             (msg.auth_request(12, final) if final else b"")
             + msg.auth_request(0)
-            + self._startup_params(user)
+            + self._startup_params(user, application_name)
             + msg.message(b"K", struct.pack("!II", self._pid, int.from_bytes(os.urandom(4), "big")))
             + msg.ready()
         )
@@ -234,9 +234,9 @@ class PostgresService(StreamService):
         self.event(s, "auth", fields)
         return server_final is not None, (server_final or "").encode()
 
-    def _startup_params(self, user: str) -> bytes:
+    def _startup_params(self, user: str, application_name: str) -> bytes:
         values = [
-            ("application_name", "psql"),
+            ("application_name", application_name[:63]),
             ("client_encoding", "UTF8"),
             ("DateStyle", "ISO, MDY"),
             ("default_transaction_read_only", "off"),
