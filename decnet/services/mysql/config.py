@@ -20,6 +20,9 @@ class MySQLConfig(StreamConfig):
     auth_plugin: Literal["mysql_native_password", "caching_sha2_password"] | None = Field(
         None, description="Plugin the greeting offers; default: caching_sha2 for MySQL 8, native otherwise."
     )
+    tls: bool | None = Field(
+        None, description="Offer SSL with the decky's certificate; default: MySQL 5.7+/8.0 yes, MariaDB no."
+    )
     users: dict[str, str] = Field(
         default_factory=dict, description="Accounts that log in: 'user:password, ...'."
     )

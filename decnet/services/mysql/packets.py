@@ -55,7 +55,9 @@ def lenenc_str(data: bytes) -> bytes:
     return lenenc_int(len(data)) + data
 
 
-def greeting(version: str, conn_id: int, salt: bytes, plugin: str, charset: int) -> bytes:
+def greeting(
+    version: str, conn_id: int, salt: bytes, plugin: str, charset: int, caps: int = SERVER_CAPS
+) -> bytes:
     """The protocol-10 handshake payload (``salt`` is 20 bytes)."""
     return (
         b"\x0a"
@@ -64,10 +66,10 @@ def greeting(version: str, conn_id: int, salt: bytes, plugin: str, charset: int)
         + struct.pack("<I", conn_id)
         + salt[:8]
         + b"\x00"
-        + struct.pack("<H", SERVER_CAPS & 0xFFFF)
+        + struct.pack("<H", caps & 0xFFFF)
         + bytes([charset])
         + struct.pack("<H", 0x0002)
-        + struct.pack("<H", SERVER_CAPS >> 16)
+        + struct.pack("<H", caps >> 16)
         + bytes([len(salt) + 1])
         + b"\x00" * 10
         + salt[8:]

@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import os
 import re
-from typing import ClassVar
+import ssl
+from pathlib import Path
+from typing import Any, ClassVar
 
 from decnet.services.base import ServiceConfig, ServiceContext
 from decnet.services.credentials import credential_fields
+from decnet.services.https.cert import ensure_certificate
 from decnet.services.mysql import packets as pk
 from decnet.services.mysql.config import MySQLConfig
 from decnet.services.mysql.flavour import Flavour, flavour_for
@@ -66,50 +69,91 @@ class MySQLService(StreamService):
         self.cfg: MySQLConfig = self.config
         self.flavour: Flavour = flavour_for(self.persona, self.cfg.version)
         self.plugin = self.cfg.auth_plugin or self.flavour.default_plugin
+        self._ssl: ssl.SSLContext | None = None
         self._next_id = 8 + int.from_bytes(hashlib.sha256(self.persona.seed + b"mysql").digest()[:2], "big")
 
+    @property
+    def tls(self) -> bool:
+        """Whether the greeting offers SSL (MySQL 5.7+/8.0 make certificates at install)."""
+        if self.cfg.tls is not None:
+            return self.cfg.tls
+        return (
+            not self.flavour.mariadb
+            and self.flavour.major >= 5
+            and not self.flavour.version.startswith("5.5")
+        )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            cert, key = ensure_certificate(Path(self.ctx.state_dir), self.persona)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            context.load_cert_chain(cert, key)
+            self._ssl = context
+        return self._ssl
+
+    async def prepare(self) -> None:
+        """Make the certificate when SSL is offered."""
+        if self.tls:
+            self._tls_context()
+
     async def session(self, s: Session) -> None:
-        """Greeting, login, then commands if an account logged in."""
+        """Greeting, optional TLS, login, then commands if an account logged in."""
         self._next_id += 1
         salt = _scramble_salt()
-        await s.send(
-            pk.frame(
-                0,
-                pk.greeting(
-                    self.flavour.wire_version, self._next_id, salt, self.plugin, self.flavour.charset
-                ),
-            )
+        caps = pk.SERVER_CAPS | (pk.CLIENT_SSL if self.tls else 0)
+        greeting = pk.greeting(
+            self.flavour.wire_version, self._next_id, salt, self.plugin, self.flavour.charset, caps
         )
+        await s.send(pk.frame(0, greeting))
         try:
-            _, payload = await pk.read_packet(s, _HANDSHAKE_MAX)
+            seq, payload = await pk.read_packet(s, _HANDSHAKE_MAX)
             hello = pk.parse_handshake_response(payload)
+            if hello.ssl_request and self.tls:
+                await s.writer.start_tls(self._tls_context(), ssl_handshake_timeout=min(s.idle_timeout, 30.0))
+                sslobj: Any = s.writer.get_extra_info("ssl_object")
+                s.extra["tls_version"] = clip(str(sslobj.version() if sslobj else ""), 32)
+                seq, payload = await pk.read_packet(s, _HANDSHAKE_MAX)
+                hello = pk.parse_handshake_response(payload)
         except pk.PacketError as exc:
             self.event(s, "protocol_error", {"error": str(exc)})
             await s.send(pk.err(2, 1043, "08S01", "Bad handshake"))
             return
+        except (ssl.SSLError, ConnectionError, OSError) as exc:
+            self.event(
+                s, "tls_error", {"reason": clip(str(getattr(exc, "reason", None) or type(exc).__name__), 200)}
+            )
+            return
         if hello.ssl_request or (not hello.username and not hello.auth):
             self.event(s, "protocol_error", {"error": "ssl_request" if hello.ssl_request else "empty_login"})
-            await s.send(pk.err(2, 1043, "08S01", "Bad handshake"))
+            await s.send(pk.err(seq + 1, 1043, "08S01", "Bad handshake"))
             return
-        user, ok = await self._login(s, hello, salt)
+        user, ok = await self._login(s, hello, salt, seq + 1, "tls_version" in s.extra)
         if not ok:
             return
         s.extra["username"] = clip(user, 64)
         await self._commands(s, user, hello.database.decode("utf-8", "replace")[:64])
 
-    async def _login(self, s: Session, hello: pk.HandshakeResponse, salt: bytes) -> tuple[str, bool]:
+    async def _login(
+        self, s: Session, hello: pk.HandshakeResponse, salt: bytes, seq: int, secure: bool
+    ) -> tuple[str, bool]:
         plugin = hello.plugin.decode("latin-1") or (
             NATIVE if hello.caps & pk.CLIENT_SECURE_CONNECTION else ""
         )
-        auth, seq, first = hello.auth, 2, plugin
-        if plugin != NATIVE and hello.caps & pk.CLIENT_PLUGIN_AUTH and hello.auth:
-            await s.send(pk.frame(2, b"\xfe" + NATIVE.encode() + b"\x00" + salt + b"\x00"))
-            try:
-                _, auth = await pk.read_packet(s, _HANDSHAKE_MAX)
-            except pk.PacketError as exc:
-                self.event(s, "protocol_error", {"error": str(exc)})
-                return "", False
-            plugin, seq = NATIVE, 4
+        auth, first = hello.auth, plugin
+        try:
+            if plugin == SHA2 and secure and len(auth) == 32 and hello.caps & pk.CLIENT_PLUGIN_AUTH:
+                # A cache miss over TLS: the server asks for the password itself (full authentication).
+                await s.send(pk.frame(seq, b"\x01\x04"))
+                got, auth = await pk.read_packet(s, _HANDSHAKE_MAX)
+                plugin, seq, auth = "mysql_clear_password", got + 1, auth.rstrip(b"\x00")
+            elif plugin != NATIVE and hello.caps & pk.CLIENT_PLUGIN_AUTH and hello.auth:
+                await s.send(pk.frame(seq, b"\xfe" + NATIVE.encode() + b"\x00" + salt + b"\x00"))
+                got, auth = await pk.read_packet(s, _HANDSHAKE_MAX)
+                plugin, seq = NATIVE, got + 1
+        except pk.PacketError as exc:
+            self.event(s, "protocol_error", {"error": str(exc)})
+            return "", False
         user = hello.username.decode("utf-8", "replace")
         password = self.cfg.users.get(user)
         secret: bytes | str
@@ -119,6 +163,9 @@ class MySQLService(StreamService):
         elif plugin == SHA2 and len(auth) == 32:
             kind, secret = SHA2, f"$mysql-sha2${salt.hex()}*{auth.hex()}"
             ok = password is not None and sha2_ok(password, salt, auth)
+        elif plugin == "mysql_clear_password":
+            kind, secret = "plaintext", auth
+            ok = password is not None and hmac.compare_digest(auth, password.encode())
         else:
             kind, secret, ok = _other_kind(plugin, auth)
         fields = credential_fields(
@@ -126,7 +173,7 @@ class MySQLService(StreamService):
             secret,
             kind,
             ok=ok,
-            method=plugin or "old",
+            method=(first if plugin == "mysql_clear_password" else plugin) or "old",
         )
         fields["client_plugin"] = clip(first, 64)
         fields["database"] = clip(hello.database, 64)
@@ -140,14 +187,8 @@ class MySQLService(StreamService):
             await s.send(pk.ok(seq))
             return user, True
         using = "YES" if auth else "NO"
-        await s.send(
-            pk.err(
-                seq,
-                1045,
-                "28000",
-                f"Access denied for user '{clip(user, 64)}'@'{host}' (using password: {using})",
-            )
-        )
+        denied = f"Access denied for user '{clip(user, 64)}'@'{host}' (using password: {using})"
+        await s.send(pk.err(seq, 1045, "28000", denied))
         return user, False
 
     async def _commands(self, s: Session, user: str, database: str) -> None:
@@ -209,6 +250,10 @@ class MySQLService(StreamService):
             return pk.result_set(1, [query.strip().rstrip(";")[7:].strip()], [[who]]), database
         if q == "select database()":
             return pk.result_set(1, ["database()"], [[database or None]]), database
+        literal = re.fullmatch(r"select (\d{1,18}|'[^']{0,200}'|\"[^\"]{0,200}\")", q)
+        if literal:
+            value = query.strip().rstrip(";").strip()[7:].strip().strip("'\"")
+            return pk.result_set(1, [value], [[value]]), database
         if q in ("show databases", "show schemas"):
             names = [*_SYSTEM_DBS[:2], *self.cfg.databases, *_SYSTEM_DBS[2:]]
             return pk.result_set(1, ["Database"], [[n] for n in names]), database

@@ -112,3 +112,34 @@ async def test_hostile_bytes() -> None:
         await asyncio.sleep(0.3)
         assert (await exchange(port, b"", read_timeout=0.3))[4] == 10
     assert not [e for e in events.of("disconnect") if e.fields["reason"] == "error"]
+
+
+async def test_mysql8_over_tls_full_authentication_gives_the_password() -> None:
+    who = persona("ubuntu22", mysql="8.0.36-0ubuntu0.22.04.1")
+    async with running(MySQLService, who=who, users="dbadmin:S3cure!") as (_, [port], events):
+        argv = [need("mysql"), "-h", "127.0.0.1", "-P", str(port), "-u", "dbadmin", "--ssl", "-e", "select 1"]
+        code, _, err = await run(*argv, "-pguess")
+        assert code == 1 and b"Access denied for user 'dbadmin'@'127.0.0.1' (using password: YES)" in err
+        code, _, err = await run(*argv, "-pS3cure!")
+        assert code == 0, err
+        await events.wait("disconnect", 2)
+    auth = events.of("auth")
+    assert [(a.fields["password"], a.fields["result"]) for a in auth] == [
+        ("guess", "failure"),
+        ("S3cure!", "success"),
+    ]
+    assert all(a.fields["tls_version"].startswith("TLSv1.") for a in auth)
+    assert (
+        auth[0].fields["method"] == "caching_sha2_password" and auth[0].fields["secret_kind"] == "plaintext"
+    )
+
+
+async def test_mariadb_does_not_offer_ssl_by_default() -> None:
+    async with running(MySQLService, who=persona("debian", mysql="10.11.6-MariaDB-0+deb12u1")) as (
+        _,
+        [port],
+        _e,
+    ):
+        greeting = await exchange(port, b"", read_timeout=0.5)
+    caps = int.from_bytes(greeting[4:][greeting[4:].index(b"\x00", 1) + 1 + 4 + 9 :][:2], "little")
+    assert not caps & 0x800
