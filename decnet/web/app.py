@@ -58,6 +58,13 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+def _integer_overflow(request: Request, exc: Exception) -> JSONResponse:
+    """422 for an integer parameter beyond what the database stores (a route that did not bound it)."""
+    log.warning("%s %s: integer parameter out of range", request.method, request.url.path)
+    error = {"type": "int_out_of_range", "loc": ["request"], "msg": "an integer is out of range"}
+    return JSONResponse({"detail": [error]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
 def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("%s %s: %s", request.method, request.url.path, exc)
     return JSONResponse({"detail": "database unavailable"}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
@@ -151,6 +158,7 @@ def create_app(
     mount_dashboard(app)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(OverflowError, _integer_overflow)
     app.add_exception_handler(Exception, _internal_error)
     if cors_origins:
         app.add_middleware(
