@@ -29,6 +29,10 @@ class SMBConfig(StreamConfig):
         None, description="Highest SMB2 dialect offered (default: the persona's smb_dialect, else 3.1.1)."
     )
     signing_required: bool = Field(False, description="Announce that signing is required (as a DC does).")
+    smb1: bool = Field(
+        False,
+        description="Windows personas: answer SMB1 (NT LM 0.12) negotiate and session setup.",
+    )
     guest: bool = Field(
         False, description="Accept anonymous (null) sessions, so share listing (smbclient -L -N) works."
     )

@@ -29,7 +29,7 @@ from decnet.services.ntlm.ntlmssp import (
     message_type,
 )
 from decnet.services.smb import protocol as p
-from decnet.services.smb import srvsvc
+from decnet.services.smb import smb1, srvsvc
 from decnet.services.smb.config import SMBConfig
 from decnet.services.streambase import Session, StreamService
 from decnet.services.text import clip
@@ -65,6 +65,8 @@ class _State:
     ntlm: NTLMServer | None = None
     smb1_upgraded: bool = False
     logged_in: bool = False  #: an anonymous session was accepted (``guest``)
+    smb1_challenge: bytes = b""  #: the classic SMB1 challenge sent in the NT LM 0.12 negotiate
+    smb1_uid: int = 0
     trees: dict[int, str] = field(default_factory=dict)  #: tree id -> share name
     pipes: dict[bytes, _Pipe] = field(default_factory=dict)  #: FileId -> open srvsvc pipe
 
@@ -193,6 +195,8 @@ class SMBService(StreamService):
 
     async def _smb1(self, s: Session, state: _State, msg: bytes) -> bool:
         """Answer an SMB1 message; False ends the connection."""
+        if len(msg) > 4 and msg[4] == smb1.SESSION_SETUP_ANDX and state.ntlm is not None and state.smb1_uid:
+            return await self._smb1_session_setup(s, state, msg)
         try:
             req = p.parse_smb1_negotiate(msg)
         except p.SMBError:
@@ -218,10 +222,108 @@ class SMBService(StreamService):
             state.dialect = 0x0202
             await self._send(s, self._negotiate_reply_smb1(0x0202))
             return True
+        if self.cfg.smb1 and not self.samba and "NT LM 0.12" in req.dialects:
+            fields["dialect"] = "NT LM 0.12"
+            self.event(s, "negotiate", fields)
+            state.ntlm = NTLMServer(self.identity)
+            state.smb1_challenge = state.ntlm.server_challenge
+            state.smb1_uid = 0x0800 + secrets.randbelow(0x7000)
+            await self._send(
+                s,
+                smb1.negotiate_response(
+                    req,
+                    msg,
+                    index=req.dialects.index("NT LM 0.12"),
+                    system_time=filetime(),
+                    challenge=state.smb1_challenge,
+                    domain=self.identity.nb_domain,
+                    server=self.identity.nb_computer,
+                    server_guid=self.server_guid,
+                    blob=spnego.server_hint(),
+                ),
+            )
+            return True
         fields["dialect"] = "none"
         self.event(s, "negotiate", fields)
         if self.samba:
             await self._send(s, p.smb1_no_dialect(req))
+        return False
+
+    async def _smb1_session_setup(self, s: Session, state: _State, msg: bytes) -> bool:
+        """SMB1 logon: NTLMSSP in SPNEGO (extended security) or the classic challenge responses."""
+        assert state.ntlm is not None
+        native = (f"{self.persona.distro_name} {self.identity.version[2]}", f"{self.persona.distro_name} 6.3")
+        try:
+            req = smb1.parse_session_setup(msg)
+        except p.SMBError as exc:
+            self.event(
+                s, "session_setup", {"protocol": "smb1", "stage": "invalid", "error": clip(str(exc), 128)}
+            )
+            return False
+        client_os = {"client_os": clip(req.native_os, 256)} if req.native_os else {}
+        if not req.extended:
+            auth = smb1.classic_authenticate(req)
+            if auth.kind == "anonymous":
+                # Windows with SMB1 accepts a null session (naming its OS); nothing follows it here.
+                self.event(
+                    s, "session_setup", {"protocol": "smb1", "stage": "authenticate", "anonymous": "true"}
+                )
+                reply = smb1.session_setup_response(
+                    p.STATUS_SUCCESS,
+                    msg,
+                    state.smb1_uid,
+                    blob=None,
+                    native_os=native[0],
+                    native_lanman=native[1],
+                    domain=self.identity.nb_domain,
+                )
+                await self._send(s, reply)
+                return True
+            else:
+                fields = auth_fields(auth, state.smb1_challenge, method="smb1")
+                self.event(s, "auth", {**fields, **client_os, "dialect": "NT LM 0.12"})
+            reply = smb1.session_setup_response(
+                p.STATUS_LOGON_FAILURE, msg, 0, blob=None, native_os=native[0], native_lanman=native[1]
+            )
+            await self._send(s, reply)
+            return True
+        try:
+            token = spnego.unwrap(req.blob)
+            kind = message_type(token.ntlm) if token.ntlm is not None else None
+            if kind == NEGOTIATE and token.ntlm is not None:
+                challenge = state.ntlm.challenge(token.ntlm)
+                self.event(s, "session_setup", {"protocol": "smb1", "stage": "negotiate", **client_os})
+                blob = spnego.response(spnego.ACCEPT_INCOMPLETE, challenge) if token.spnego else challenge
+                reply = smb1.session_setup_response(
+                    p.STATUS_MORE_PROCESSING_REQUIRED,
+                    msg,
+                    state.smb1_uid,
+                    blob=blob,
+                    native_os=native[0],
+                    native_lanman=native[1],
+                )
+                await self._send(s, reply)
+                return True
+            if kind == AUTHENTICATE and token.ntlm is not None:
+                auth = state.ntlm.authenticate(token.ntlm)
+                if auth.kind == "anonymous":
+                    self.event(
+                        s, "session_setup", {"protocol": "smb1", "stage": "authenticate", "anonymous": "true"}
+                    )
+                else:
+                    fields = auth_fields(auth, state.ntlm.server_challenge, method="smb1_ntlmssp")
+                    self.event(s, "auth", {**fields, "dialect": "NT LM 0.12"})
+                reply = smb1.session_setup_response(
+                    p.STATUS_LOGON_FAILURE, msg, 0, blob=b"", native_os=native[0], native_lanman=native[1]
+                )
+                await self._send(s, reply)
+                return True
+        except (ber.BERError, NTLMError) as exc:
+            self.event(
+                s, "session_setup", {"protocol": "smb1", "stage": "invalid", "error": clip(str(exc), 128)}
+            )
+            return False
+        self.event(s, "session_setup", {"protocol": "smb1", "stage": "other_mech"})
         return False
 
     def _negotiate_reply_smb1(self, dialect: int) -> bytes:

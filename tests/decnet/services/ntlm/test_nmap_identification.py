@@ -44,6 +44,7 @@ async def test_nmap_names_every_service_as_its_product(tmp_path: Path) -> None:
     setups: list[tuple[str, type[Any], Any, dict[str, Any]]] = [
         ("smb-samba", SMBService, lin, {}),
         ("smb-netbios", SMBService, win, {"netbios_ports": (0,)}),
+        ("smb-windows-smb1", SMBService, win, {"smb1": True}),
         ("rdp", RDPService, win, {}),
         ("vnc", VNCService, lin, {}),
         ("ldap-ad", LDAPService, win, {"tls_ports": ()}),
@@ -66,6 +67,8 @@ async def test_nmap_names_every_service_as_its_product(tmp_path: Path) -> None:
         assert not any(word in text for word in GIVEAWAYS), (name, info)
     assert seen["smb-samba"]["product"] == "Samba smbd"
     assert seen["smb-netbios"]["product"] == "Microsoft Windows netbios-ssn"
+    assert seen["smb-windows-smb1"]["product"] == "Microsoft Windows 7 - 10 microsoft-ds"
+    assert seen["smb-windows-smb1"]["extrainfo"] == "workgroup: CORP"
     assert (seen["rdp"]["name"], seen["rdp"]["product"]) == ("ms-wbt-server", "Microsoft Terminal Services")
     assert seen["vnc"]["name"] == "vnc" and seen["vnc"]["extrainfo"] == "protocol 3.8"
     assert "VNC Authentication (2)" in seen["vnc"]["script:vnc-info"]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decnet.services.base import ServiceConfigError, parse_config
-from decnet.services.smb import SMBConfig, SMBService, srvsvc
+from decnet.services.smb import SMBConfig, SMBService, smb1, srvsvc
 from decnet.services.smb import protocol as p
 from decnet.services.smb.service import decode_netbios_name
 from tests.decnet.services.ntlm.helpers import (
@@ -103,8 +103,12 @@ def _smb1_negotiate(*dialects: bytes) -> bytes:
     return struct.pack(">I", len(msg)) + msg
 
 
-NMAP_PROBE = _smb1_negotiate(
-    b"PC NETWORK PROGRAM 1.0", b"MICROSOFT NETWORKS 1.03", b"LANMAN1.0", b"Samba", b"NT LM 0.12"
+#: nmap's SMBProgNeg probe, byte for byte.
+NMAP_PROBE = (
+    b"\x00\x00\x00\xa4\xff\x53\x4d\x42\x72\x00\x00\x00\x00\x08\x01\x40\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x40\x06\x00\x00\x01\x00\x00\x81\x00\x02PC NETWORK PROGRAM 1.0\x00"
+    b"\x02MICROSOFT NETWORKS 1.03\x00\x02MICROSOFT NETWORKS 3.0\x00\x02LANMAN1.0\x00\x02LM1.2X002\x00"
+    b"\x02Samba\x00\x02NT LANMAN 1.0\x00\x02NT LM 0.12\x00"
 )
 
 
@@ -269,3 +273,64 @@ def test_fuzz_srvsvc(data: bytes) -> None:
     for parse in (p.create_name, p.write_data, p.read_request, p.ioctl_request):
         with contextlib.suppress(p.SMBError):
             parse(b"\xfeSMB" + bytes(60) + data)
+
+
+def _classic_session_setup(account: bytes, lm: bytes, nt: bytes) -> bytes:
+    header = b"\xffSMBs" + bytes(4) + b"\x18" + struct.pack("<H", 0x4001) + bytes(12) + b"\x00\x00\x40\x06"
+    header += b"\x00\x00\x02\x00"
+    words = struct.pack("<BBBHHHHIHHII", 13, 0xFF, 0, 0, 4356, 50, 0, 0, len(lm), len(nt), 0, 0x50)
+    data = lm + nt + account + b"\x00" + b"WORKGROUP\x00" + b"Unix\x00" + b"Samba\x00"
+    msg = header + words + struct.pack("<H", len(data)) + data
+    return struct.pack(">I", len(msg)) + msg
+
+
+async def test_smb1_on_windows_when_enabled() -> None:
+    async with running(SMBService, windows_persona(), smb1=True) as (_, ports, events):
+        reply = await _exchange(ports[0], NMAP_PROBE, timeout=0.5)
+        # What nmap's "Microsoft Windows 7 - 10 microsoft-ds" line requires.
+        assert reply[4:13] == b"\xffSMBr\x00\x00\x00\x00" and reply[13:16] == b"\x88\x01\x40"
+        assert reply[36:40] == b"\x11\x07\x00\x03" and reply[40:42] == b"2\x00"  # NT LM 0.12 = index 7
+        assert reply[44:60] == b"\x04\x11\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\xfc\xe3\x01\x00"
+        assert reply.endswith("CORP\x00SRV-ATLAS-07\x00".encode("utf-16-le"))
+        # The classic logon: LM/NT responses captured against the negotiate's challenge.
+        challenge = reply[73:81]
+        lm, nt = bytes(range(24)), bytes(range(100, 124))
+        both = await _exchange(ports[0], NMAP_PROBE + _classic_session_setup(b"admin", lm, nt), timeout=0.5)
+        setup = both[len(reply) :]
+        assert struct.unpack_from("<I", setup, 9)[0] == p.STATUS_LOGON_FAILURE
+        auths = [a.fields for a in events.of("auth")]
+        assert auths[-1]["secret"] == f"admin::WORKGROUP:{lm.hex()}:{nt.hex()}:" + both[73:81].hex()
+        assert auths[-1]["method"] == "smb1" and auths[-1]["secret_kind"] == "ntlmv1"
+        # A null session is accepted and names the OS in OEM strings (what smb-os-discovery reads).
+        both = await _exchange(ports[0], NMAP_PROBE + _classic_session_setup(b"", b"", b""), timeout=0.5)
+        setup = both[len(reply) :]
+        assert struct.unpack_from("<I", setup, 9)[0] == 0
+        assert setup.endswith(
+            b"Windows Server 2019 Standard 17763\x00Windows Server 2019 Standard 6.3\x00CORP\x00"
+        )
+        assert challenge != both[73:81]  # a fresh challenge per connection
+
+
+async def test_smbclient_over_smb1_ntlmv2() -> None:
+    async with running(SMBService, windows_persona(), smb1=True) as (_, ports, events):
+        path = shutil.which("smbclient")
+        assert path is not None
+        proc = await asyncio.create_subprocess_exec(
+            path, "-L", "//127.0.0.1", "-p", str(ports[0]), "-U", "dave%Pass1", "-m", "NT1",
+            "--option=client min protocol=NT1",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        assert b"NT_STATUS_LOGON_FAILURE" in out
+        auth = next(a.fields for a in events.of("auth") if a.fields["secret_kind"] == "ntlmv2")
+        assert auth["method"] == "smb1_ntlmssp" and verify_hashcat_5600(auth["secret"], "Pass1")
+        assert events.of("negotiate")[0].fields["dialect"] == "NT LM 0.12"
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_fuzz_smb1_session_setup(data: bytes) -> None:
+    for words in (12, 13, 3):
+        blob = b"\xffSMBs" + bytes(5) + b"\x01\x80" + bytes(20) + bytes([words]) + data
+        with contextlib.suppress(p.SMBError):
+            smb1.parse_session_setup(blob)
