@@ -855,9 +855,11 @@ async def http_keepalive(host: str, sources: Sources, clients: int, seconds: flo
 # -- ssh ---------------------------------------------------------------------------------
 
 
-async def ssh_auth_per_cpu(runtime: Runtime, sources: Sources, conns: int) -> tuple[float, int, float, float]:
+async def ssh_auth_per_cpu(
+    runtime: Runtime, sources: Sources, conns: int, per_conn: int = SSH_ATTEMPTS_PER_CONN
+) -> tuple[float, int, float, float]:
     """(attempts per runtime CPU-second, attempts, CPU seconds, wall seconds) for ``conns``
-    connections of ``SSH_ATTEMPTS_PER_CONN`` wrong passwords each, all at once."""
+    connections of ``per_conn`` wrong passwords each, all at once."""
     import asyncssh
 
     attempts = 0
@@ -868,7 +870,7 @@ async def ssh_auth_per_cpu(runtime: Runtime, sources: Sources, conns: int) -> tu
 
         def password_auth_requested(self) -> str | None:
             nonlocal attempts
-            if self.tries >= SSH_ATTEMPTS_PER_CONN:
+            if self.tries >= per_conn:
                 return None
             self.tries += 1
             attempts += 1
@@ -1047,7 +1049,7 @@ async def measure_service(
 
 async def measure_ssh(runtime: Runtime, args: argparse.Namespace, sources: Sources) -> dict[str, Any]:
     """Failed password attempts per runtime CPU-second, and concurrent sessions held."""
-    per_cpu, attempts, cpu, wall = await ssh_auth_per_cpu(runtime, sources, args.ssh_conns)
+    per_cpu, attempts, cpu, wall = await ssh_auth_per_cpu(runtime, sources, args.ssh_conns, args.ssh_attempts)
     print(
         f"{'ssh':14}: {per_cpu:8,.0f} failed password attempts per runtime CPU-second ({attempts} attempts, "
         f"{args.ssh_conns} connections, {cpu:.2f} CPU-s in {wall:.1f} s; target >= 400)"
@@ -1136,6 +1138,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=None, help="seconds of load per service")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--ssh-conns", type=int, default=None, help="connections of the ssh auth run")
+    parser.add_argument(
+        "--ssh-attempts", type=int, default=SSH_ATTEMPTS_PER_CONN, help="wrong passwords per ssh connection"
+    )
     parser.add_argument("--ssh-hold", type=int, default=None, help="ssh connections opened and held")
     parser.add_argument("--hold-seconds", type=float, default=2.0)
     parser.add_argument("--host", default="127.88.0.2", help="loopback address of the decky")
