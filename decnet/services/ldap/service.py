@@ -34,6 +34,7 @@ from decnet.services.ntlm import ber, spnego
 from decnet.services.ntlm.capture import auth_fields
 from decnet.services.ntlm.identity import DEFAULT_SERVER_DOMAIN, dns_domain, identity_for
 from decnet.services.ntlm.ntlmssp import AUTHENTICATE, NEGOTIATE, NTLMError, NTLMServer, message_type
+from decnet.services.ntlm.stream import read_element
 from decnet.services.streambase import Session, StreamService
 from decnet.services.text import clip
 
@@ -118,21 +119,7 @@ class LDAPService(StreamService):
     # -- framing ----------------------------------------------------------------------------
 
     async def _read_message(self, s: Session) -> bytes:
-        head = await s.read_exactly(2)
-        if head[0] != 0x30:
-            raise Closed("protocol")
-        extra = b""
-        if head[1] & 0x80:
-            count = head[1] & 0x7F
-            if not 1 <= count <= 4:
-                raise Closed("protocol")
-            extra = await s.read_exactly(count)
-            size = int.from_bytes(extra, "big")
-        else:
-            size = head[1]
-        if size + 6 > self.cfg.max_message_bytes:
-            raise Closed("oversize")
-        return head + extra + (await s.read_exactly(size) if size else b"")
+        return await read_element(s, self.cfg.max_message_bytes)
 
     # -- session ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from decnet.services.ntlm import ber, spnego
 from decnet.services.ntlm.capture import auth_fields
 from decnet.services.ntlm.identity import identity_for
 from decnet.services.ntlm.ntlmssp import AUTHENTICATE, NEGOTIATE, NTLMError, NTLMServer, message_type
+from decnet.services.ntlm.stream import read_element
 from decnet.services.rdp import protocol as p
 from decnet.services.rdp.config import RDPConfig
 from decnet.services.streambase import Session, StreamService
@@ -71,22 +72,6 @@ class RDPService(StreamService):
         if size > self.cfg.max_message_bytes:
             raise Closed("oversize")
         return head + await s.read_exactly(size - 4)
-
-    async def _read_der(self, s: Session) -> bytes:
-        head = await s.read_exactly(2)
-        if head[0] != 0x30:
-            raise Closed("protocol")
-        extra = b""
-        size = head[1]
-        if size & 0x80:
-            count = size & 0x7F
-            if not 1 <= count <= 4:
-                raise Closed("protocol")
-            extra = await s.read_exactly(count)
-            size = int.from_bytes(extra, "big")
-        if size > self.cfg.max_message_bytes:
-            raise Closed("oversize")
-        return head + extra + await s.read_exactly(size)
 
     # -- session ----------------------------------------------------------------------------------
 
@@ -158,7 +143,7 @@ class RDPService(StreamService):
         ntlm: NTLMServer | None = None
         wrapped = False
         for _ in range(MAX_CREDSSP_STEPS):
-            data = await self._read_der(s)
+            data = await read_element(s, self.cfg.max_message_bytes)
             s.actions += 1
             try:
                 req = p.parse_ts_request(data)

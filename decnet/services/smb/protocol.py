@@ -322,16 +322,6 @@ def session_setup_response(blob: bytes, session_flags: int = 0) -> bytes:
     return struct.pack("<HHHH", 9, session_flags, SMB2_HEADER + 8, len(blob)) + blob
 
 
-def echo_response() -> bytes:
-    """An SMB2 ECHO response body."""
-    return struct.pack("<HH", 4, 0)
-
-
-def logoff_response() -> bytes:
-    """An SMB2 LOGOFF response body."""
-    return struct.pack("<HH", 4, 0)
-
-
 def tree_connect_path(msg: bytes) -> str:
     """The UNC path of a TREE_CONNECT request (bounded; '' if malformed)."""
     body = msg[SMB2_HEADER:]

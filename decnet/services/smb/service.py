@@ -63,7 +63,6 @@ class _State:
     dialect: int = 0
     session_id: int = 0
     ntlm: NTLMServer | None = None
-    smb1_upgraded: bool = False
     logged_in: bool = False  #: an anonymous session was accepted (``guest``)
     smb1_challenge: bytes = b""  #: the classic SMB1 challenge sent in the NT LM 0.12 negotiate
     smb1_uid: int = 0
@@ -185,11 +184,7 @@ class SMBService(StreamService):
             "netbios_session",
             {"called": clip(called, 32), "calling": clip(calling, 32), "result": "positive"},
         )
-        await self._send_raw(s, bytes([NB_POSITIVE, 0, 0, 0]))
-
-    @staticmethod
-    async def _send_raw(s: Session, data: bytes) -> None:
-        await s.send(data)
+        await s.send(bytes([NB_POSITIVE, 0, 0, 0]))
 
     # -- SMB1 -------------------------------------------------------------------------
 
@@ -213,7 +208,6 @@ class SMBService(StreamService):
         if "SMB 2.???" in req.dialects and self.max_dialect >= 0x0210:
             fields["dialect"] = "2.???"
             self.event(s, "negotiate", fields)
-            state.smb1_upgraded = True
             await self._send(s, self._negotiate_reply_smb1(p.WILDCARD))
             return True
         if "SMB 2.002" in req.dialects:
@@ -373,7 +367,7 @@ class SMBService(StreamService):
                 await self._session_setup(s, state, h, msg)
             elif h.command == p.ECHO:
                 self.event(s, "request", {"command": name})
-                await self._reply(s, h, p.STATUS_SUCCESS, p.echo_response())
+                await self._reply(s, h, p.STATUS_SUCCESS, p.empty_response())
             elif not state.logged_in or h.session_id != state.session_id:
                 if h.command == p.TREE_CONNECT:
                     path = p.tree_connect_path(msg)
