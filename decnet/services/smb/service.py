@@ -285,6 +285,7 @@ class SMBService(StreamService):
             token = spnego.unwrap(req.blob)
             kind = message_type(token.ntlm) if token.ntlm is not None else None
             if kind == NEGOTIATE and token.ntlm is not None:
+                state.ntlm = NTLMServer(self.identity)  # a fresh challenge for every NTLM exchange
                 challenge = state.ntlm.challenge(token.ntlm)
                 self.event(s, "session_setup", {"protocol": "smb1", "stage": "negotiate", **client_os})
                 blob = spnego.response(spnego.ACCEPT_INCOMPLETE, challenge) if token.spnego else challenge
