@@ -153,3 +153,30 @@ def test_config_from_ini_strings() -> None:
     for bad in ({"nla": "maybe"}, {"security_layer": "rdp"}):
         with pytest.raises(ServiceConfigError):
             parse_config("rdp", RDPConfig, bad)
+
+
+async def test_hostile_credssp_after_tls(tmp_path: Path) -> None:
+    inputs = garbage(
+        9, 20, (b"\x30\x82\x01\x00\xa0\x03\x02\x01\x06\xa1", b"\x30\x84\x7f\xff\xff\xff", b"\x30\x10")
+    )
+    # idle_timeout also bounds the TLS handshake: leave room for 20 handshakes on a busy machine.
+    async with running(RDPService, windows_persona(), tmp_path, idle_timeout=3) as (_, ports, events):
+
+        async def one(data: bytes) -> None:
+            reader, writer = await asyncio.open_connection("127.0.0.1", ports[0])
+            writer.write(connection_request(b"Cookie: mstshash=x\r\n", 0x03))
+            await reader.readexactly(19)
+            await writer.start_tls(_client_tls())
+            try:  # the server may drop the connection while the garbage is still being written
+                writer.write(data)
+                await writer.drain()
+                await asyncio.wait_for(reader.read(4096), 1.0)
+            except (TimeoutError, ConnectionError, ssl.SSLError):
+                pass
+            finally:
+                writer.close()
+
+        await asyncio.gather(*(one(data) for data in inputs))
+        await events.wait("disconnect", len(inputs), timeout=10)
+        assert not [e for e in events.of("disconnect") if e.fields["reason"] == "error"]
+        assert (await exchange(ports[0], NMAP_PROBE, timeout=0.5))[11:13] == b"\x02\x1f"
