@@ -12,6 +12,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import jinja2
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -44,6 +45,7 @@ from decnet.web.dashboard.queries import (
 )
 from decnet.web.deps import get_repo
 from decnet.web.operations import get_operation, list_operations
+from decnet.web.queries import EventFilter, query_events
 from decnet.web.routing import has_route
 from decnet.web.schemas import DeployRequest, WorkerOut
 from decnet.web.security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hash_password
@@ -320,8 +322,6 @@ async def fleet_teardown(name: str, request: Request, viewer: AdminPage) -> Resp
 @router.get("/events", response_class=HTMLResponse)
 async def events_page(request: Request, viewer: ViewerPage) -> Response:
     """Live events (server-sent) with filters and pause; the newest stored ones first."""
-    from decnet.web.queries import EventFilter, query_events
-
     items, _ = await query_events(get_repo(request), EventFilter(), after=0, limit=100, before=2**62)
     return render(request, "events.html", viewer, events=items)
 
@@ -394,8 +394,6 @@ async def users_page(request: Request, viewer: AdminPage) -> Response:
 
 
 def _users_error(message: str) -> RedirectResponse:
-    from urllib.parse import quote
-
     return see_other(f"/users?error={quote(message)}")
 
 
