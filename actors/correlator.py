@@ -117,7 +117,9 @@ class _Correlator(IntelWorker):
 
     def make_step(self) -> Any:
         assert self.core.repo is not None
-        correlator = Correlator(self.core.repo, batch_size=self.batch_size)
+        correlator = Correlator(
+            self.core.repo, batch_size=self.batch_size, internal=self.settings.internal_sources
+        )
         core = self.core
 
         async def step() -> int:

@@ -7,6 +7,7 @@ environment variables, the host INI file, the field default. Any invalid value r
 
 from __future__ import annotations
 
+import ipaddress
 import types
 import typing
 from contextvars import ContextVar
@@ -175,6 +176,13 @@ class Settings(BaseSettings):
     embed_profiler: bool = Field(False, description="Place the profiler worker on the web host.")
     embed_sniffer: bool = Field(False, description="Place the sniffer worker on the web host.")
 
+    # --- intel ---------------------------------------------------------------------------
+    internal_sources: str | None = Field(
+        None,
+        description="Comma-separated IPs/CIDRs whose traffic is DECNET's own (management hosts, "
+        "monitoring): never made attackers nor scanners.",
+    )
+
     _config_file: Path | None = PrivateAttr(None)
     _origins: dict[str, Source] = PrivateAttr(default_factory=dict)
 
@@ -214,7 +222,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "db_url", "ingest_tls_cert", "ingest_tls_key", "ingest_tls_ca", "spool_dir",
-        "jwt_secret", "admin_password", "ray_address", "decky_host",
+        "jwt_secret", "admin_password", "ray_address", "decky_host", "internal_sources",
         mode="before",
     )  # fmt: skip
     @classmethod
@@ -237,6 +245,19 @@ class Settings(BaseSettings):
         if len(str(value).encode()) > _SUN_PATH_MAX:
             raise ValueError(f"expected a unix socket path of at most {_SUN_PATH_MAX} bytes")
         return value
+
+    @field_validator("internal_sources")
+    @classmethod
+    def _check_internal_sources(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if len(items) > 256:
+            raise ValueError("expected at most 256 addresses or networks")
+        try:
+            return ",".join(str(ipaddress.ip_network(item, strict=False)) for item in items) or None
+        except ValueError:
+            raise ValueError("expected IP addresses or CIDR networks separated by commas") from None
 
     @field_validator("jwt_secret")
     @classmethod
