@@ -1,12 +1,14 @@
 """Service benchmark: every built-in service in one real decky runtime process, driven by raw clients.
 
     .venv/bin/python bench/services.py [--quick] [--services ftp,redis,...] [--seconds S]
-                                       [--clients N] [--ssh-conns N] [--ssh-hold N] [--host 127.x.y.z]
+        [--clients N] [--client-procs P] [--ssh-conns N] [--ssh-attempts K] [--ssh-hold N]
+        [--host 127.x.y.z] [--src-prefix 127.89] [--no-baseline] [--no-ten-rss]
 
 The decky runtime (``python -m decnet.decky``) runs as its own process on a loopback address
 (as the local backend does) with every service under test; its events go to a collector in
 this process. For each service, 50 concurrent clients (asyncio, minimal raw-protocol drivers
-written here) run sessions for a few seconds: connect, banner or handshake, one auth attempt
+written here, spread over ``--client-procs`` processes, default 2) run sessions for a few
+seconds: connect, banner or handshake, one auth attempt
 where the protocol has one, close; UDP services answer one query per session. Each session
 comes from its own 127.89.x.y source address (no TIME_WAIT port exhaustion, no per-source
 rate limit or lock-out hit by the benchmark itself). The baseline is a bare asyncio banner
@@ -24,6 +26,11 @@ a fixed workload: connections of 5 attempts each, as hydra does on one connectio
 number of concurrent logged-in SSH connections it holds (asyncssh clients opened and held).
 
 Memory: the idle RSS of the runtime with all services, and of one with ten common services.
+Each session line also gives sessions per CPU-second of the runtime (``/proc/<pid>/stat``): the
+decky's own cost, which holds when other work shares the machine; sessions/s does not.
+
+UDP services: dns, llmnr and snmp answer at most ``rate`` x 50 datagrams per second in all
+(1,000/s by default, their anti-amplification bound), so their sessions/s is that bound.
 
 Last line, one JSON object: ``{"<slug>_sessions_per_s": …, …, "http_keepalive_requests_per_s": …,
 "ssh_auth_per_cpu_s": …, "ssh_concurrent_sessions": …, "runtime_rss_mb": …,
@@ -43,6 +50,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import resource
@@ -55,6 +63,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +79,7 @@ from decnet.services.builtin import builtin_packages
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP_TIMEOUT = 5.0
+BASELINE_PORT = 10021
 TEN = ("ssh", "http", "https", "ftp", "telnet", "smb", "rdp", "mysql", "redis", "smtp")
 BANNER_STYLE = ("ftp", "telnet", "redis", "mysql")
 SSH_ATTEMPTS_PER_CONN = 5
@@ -90,14 +100,15 @@ class CountingSink:
 
 
 class Sources:
-    """Rotating 127.89.x.y client addresses."""
+    """Rotating ``<prefix>.x.y`` client addresses, numbers ``lo`` to ``hi`` (at most 62,500)."""
 
-    def __init__(self, prefix: str = "127.89") -> None:
+    def __init__(self, prefix: str = "127.89", lo: int = 0, hi: int = 60000) -> None:
         self.prefix = prefix
-        self.i = 0
+        self.lo, self.hi = lo, hi
+        self.i = lo
 
     def next(self) -> str:
-        self.i = (self.i + 1) % 60000
+        self.i = self.i + 1 if self.i + 1 < self.hi else self.lo
         return f"{self.prefix}.{self.i // 250}.{self.i % 250 + 1}"
 
 
@@ -525,7 +536,8 @@ def http_driver(path: str, tls: bool = False) -> Driver:
     return http
 
 
-async def _http_request(c: Conn, host: str, path: str, close: bool) -> None:
+async def _http_request(c: Conn, host: str, path: str, close: bool) -> bool:
+    """One request and its answer; whether the server keeps the connection open."""
     connection = "close" if close else "keep-alive"
     c.send(
         f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n"
@@ -542,6 +554,7 @@ async def _http_request(c: Conn, host: str, path: str, close: bool) -> None:
             await c.exactly(missing)
     elif b"chunked" in header.lower():
         await c.until(b"0\r\n\r\n")
+    return b"\r\nconnection: close" not in header.lower()
 
 
 # -- UDP ---------------------------------------------------------------------------------
@@ -836,8 +849,11 @@ async def http_keepalive(host: str, sources: Sources, clients: int, seconds: flo
             try:
                 if conn is None:
                     conn = await Conn.open(host, 80, sources.next())
-                await asyncio.wait_for(_http_request(conn, host, "/", close=False), STEP_TIMEOUT)
+                keep = await asyncio.wait_for(_http_request(conn, host, "/", close=False), STEP_TIMEOUT)
                 ok += 1
+                if not keep:  # the server's keep-alive cap: a new connection, as a browser does
+                    conn.close()
+                    conn = None
             except (OSError, EOFError, TimeoutError, asyncio.IncompleteReadError) as exc:
                 errors += 1
                 first = first or f"{type(exc).__name__}: {exc}"[:200]
@@ -850,6 +866,67 @@ async def http_keepalive(host: str, sources: Sources, clients: int, seconds: flo
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     return Rate(ok, errors, time.perf_counter() - started, first)
+
+
+def _worker_job(
+    slug: str, hostname: str, host: str, sources: tuple[str, int, int], clients: int, seconds: float
+) -> tuple[int, int, float, str]:
+    """One client process's share of a run: (sessions, errors, seconds, first error)."""
+    raise_nofile()
+    rate = asyncio.run(_job(slug, hostname, host, Sources(*sources), clients, seconds))
+    return rate.ok, rate.errors, rate.seconds, rate.first_error
+
+
+async def _job(slug: str, hostname: str, host: str, src: Sources, clients: int, seconds: float) -> Rate:
+    if slug == "http_keepalive":
+        return await http_keepalive(host, src, clients, seconds)
+    target = Target("baseline", BASELINE_PORT, ftp_like) if slug == "baseline" else targets(hostname)[slug]
+    return await run_sessions(target, host, src, clients, seconds)
+
+
+class Clients:
+    """Runs the clients of a measurement in ``procs`` processes (the client side's own CPU)."""
+
+    def __init__(self, procs: int, hostname: str, host: str, prefix: str) -> None:
+        self.procs, self.hostname, self.host, self.prefix = procs, hostname, host, prefix
+        self.pool: ProcessPoolExecutor | None = None
+        self.local = Sources(prefix)
+        if procs > 1:
+            self.pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
+            list(self.pool.map(abs, range(procs)))  # start the workers before any timing
+
+    async def run(self, slug: str, clients: int, seconds: float) -> Rate:
+        """``clients`` concurrent clients of ``slug`` (or "baseline", "http_keepalive") for ``seconds``."""
+        if self.pool is None:
+            return await _job(slug, self.hostname, self.host, self.local, clients, seconds)
+        loop = asyncio.get_running_loop()
+        span = 60000 // self.procs
+        shares = [clients // self.procs + (k < clients % self.procs) for k in range(self.procs)]
+        jobs = [
+            loop.run_in_executor(
+                self.pool,
+                _worker_job,
+                slug,
+                self.hostname,
+                self.host,
+                (self.prefix, k * span, (k + 1) * span),
+                share,
+                seconds,
+            )
+            for k, share in enumerate(shares)
+            if share
+        ]
+        results = await asyncio.gather(*jobs)
+        return Rate(
+            sum(r[0] for r in results),
+            sum(r[1] for r in results),
+            max(r[2] for r in results),
+            next((r[3] for r in results if r[3]), ""),
+        )
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
 # -- ssh ---------------------------------------------------------------------------------
@@ -1012,33 +1089,31 @@ async def ten_services_rss(work: Path, host: str, present: set[str], sock: Path)
     return rss
 
 
-async def measure_baseline(args: argparse.Namespace, sources: Sources) -> float:
+async def measure_baseline(args: argparse.Namespace, clients: Clients) -> float:
     """Sessions per second of a bare asyncio banner server, driven as the ftp service is."""
-    with baseline_server(args.host, 10021):
-        rate = await run_sessions(
-            Target("baseline", 10021, ftp_like), args.host, sources, args.clients, args.seconds
-        )
+    with baseline_server(args.host, BASELINE_PORT):
+        rate = await clients.run("baseline", args.clients, args.seconds)
     print(f"baseline (bare asyncio banner server): {rate.per_s:,.0f} sessions/s, errors {rate.errors}")
     return rate.per_s
 
 
 async def measure_service(
-    runtime: Runtime, target: Target, args: argparse.Namespace, sources: Sources, baseline: float | None
+    runtime: Runtime, slug: str, args: argparse.Namespace, clients: Clients, baseline: float | None
 ) -> dict[str, Any]:
     """Sessions per second of one service (and keep-alive requests for http)."""
     cpu0 = runtime.cpu_s()
-    rate = await run_sessions(target, args.host, sources, args.clients, args.seconds)
+    rate = await clients.run(slug, args.clients, args.seconds)
     cpu = runtime.cpu_s() - cpu0
     ratio = f", {rate.per_s / baseline:.2f}x baseline" if baseline else ""
     per_cpu = f", {rate.ok / cpu:,.0f} per runtime CPU-s" if cpu > 0 else ""
     err = f" [{rate.first_error}]" if rate.errors else ""
     print(
-        f"{target.slug:14}: {rate.per_s:8,.0f} sessions/s{ratio}{per_cpu}, errors {rate.errors}"
-        f"{target_text(target.slug)}{err}"
+        f"{slug:14}: {rate.per_s:8,.0f} sessions/s{ratio}{per_cpu}, errors {rate.errors}"
+        f"{target_text(slug)}{err}"
     )
-    out: dict[str, Any] = {f"{target.slug}_sessions_per_s": round(rate.per_s)}
-    if target.slug == "http":
-        keep = await http_keepalive(args.host, sources, args.clients, args.seconds)
+    out: dict[str, Any] = {f"{slug}_sessions_per_s": round(rate.per_s)}
+    if slug == "http":
+        keep = await clients.run("http_keepalive", args.clients, args.seconds)
         print(
             f"{'http':14}: {keep.per_s:8,.0f} requests/s over keep-alive, errors {keep.errors} "
             "(target >= 3,000)"
@@ -1068,11 +1143,11 @@ async def bench_runtime(
     """Start the runtime with every wanted service that exists and measure each."""
     slugs = [s for s in wanted if s in present]
     out: dict[str, Any] = {}
-    sources = Sources(args.src_prefix)
     configs = service_configs(slugs)
     runtime = Runtime(work, args.host, configs, sock)
     started = time.perf_counter()
     runtime.start()
+    clients = Clients(args.client_procs, runtime.hostname, args.host, args.src_prefix)
     try:
         await runtime.wait_listening(tcp_ports(slugs, configs))
         print(f"runtime, {len(slugs)} services listening after {time.perf_counter() - started:.1f} s")
@@ -1081,9 +1156,8 @@ async def bench_runtime(
         print(f"runtime, {len(slugs)} services idle: RSS {idle_rss:.1f} MB")
         baseline = None
         if args.baseline:
-            baseline = await measure_baseline(args, sources)
+            baseline = await measure_baseline(args, clients)
             out["baseline_sessions_per_s"] = round(baseline)
-        drivers = targets(runtime.hostname)
         for slug in wanted:
             if slug not in present:
                 print(f"{slug:14}: absent (no package decnet/services/{slug})")
@@ -1093,12 +1167,13 @@ async def bench_runtime(
                     else {f"{slug}_sessions_per_s": None}
                 )
             elif slug == "ssh":
-                out.update(await measure_ssh(runtime, args, sources))
+                out.update(await measure_ssh(runtime, args, clients.local))
             else:
-                out.update(await measure_service(runtime, drivers[slug], args, sources, baseline))
+                out.update(await measure_service(runtime, slug, args, clients, baseline))
         print(f"runtime after the load: RSS {runtime.rss_mb():.1f} MB, {runtime.cpu_s():.1f} CPU-s in all")
         out["runtime_rss_mb"] = round(idle_rss, 1)
     finally:
+        clients.close()
         runtime.stop()
     return out
 
@@ -1127,7 +1202,10 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         f"(load average at the end: {load} on {os.cpu_count()} CPUs; clients, collector and decky share them)"
     )
     connects = sum(n for (_, kind), n in sink.counts.items() if kind == "connect")
-    print(f"({sum(sink.counts.values()):,} events received, {connects:,} connects; {args.clients} clients)")
+    print(
+        f"({sum(sink.counts.values()):,} events received, {connects:,} connects; "
+        f"{args.clients} clients in {args.client_procs} processes)"
+    )
     return out
 
 
@@ -1136,7 +1214,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (< 90 s)")
     parser.add_argument("--services", default=",".join(SERVICES), help="comma-separated slugs (default: all)")
     parser.add_argument("--seconds", type=float, default=None, help="seconds of load per service")
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (in all)")
+    parser.add_argument("--client-procs", type=int, default=2, help="processes the clients run in")
     parser.add_argument("--ssh-conns", type=int, default=None, help="connections of the ssh auth run")
     parser.add_argument(
         "--ssh-attempts", type=int, default=SSH_ATTEMPTS_PER_CONN, help="wrong passwords per ssh connection"

@@ -24,6 +24,8 @@ def test_services_bench_prints_its_json_line() -> None:
             "0.5",
             "--clients",
             "5",
+            "--client-procs",
+            "1",
             "--ssh-conns",
             "4",
             "--ssh-attempts",
