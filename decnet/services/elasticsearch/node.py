@@ -59,7 +59,9 @@ def make_node(persona: Persona, version: str | None, cluster: str, name: str | N
         number, (digest.hex()[:40], "2021-01-13T00:42:12.435326Z", "8.7.0", "6.8.0", "6.0.0-beta1")
     )
     build_type = (
-        "rpm"
+        "zip"
+        if persona.os_family == "windows"
+        else "rpm"
         if persona.distro in _RHEL
         else "deb"
         if persona.distro in {"debian", "ubuntu22", "ubuntu20", "kali"}

@@ -25,6 +25,13 @@ _CAT = (
 )  # fmt: skip
 
 
+def _os_name(family: str, pretty: str) -> str:
+    """Java's ``os.name`` on that platform."""
+    if family == "windows":
+        return pretty.replace(" Standard", "").replace(" Datacenter", "").replace(" Pro", "")
+    return "FreeBSD" if family == "bsd" else "Linux"
+
+
 def _no_handler(request: Request) -> str:
     return f"no handler found for uri [{request.raw_path[:200]}] and method [{request.method}]"
 
@@ -204,7 +211,7 @@ class ElasticsearchService(RestService):
                     },
                     "os": {
                         "refresh_interval_in_millis": 1000,
-                        "name": "Linux",
+                        "name": _os_name(p.os_family, p.distro_name),
                         "pretty_name": p.distro_name,
                         "arch": "amd64",
                         "version": p.kernel,

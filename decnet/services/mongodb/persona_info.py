@@ -56,11 +56,20 @@ def wire_version(version: str) -> int:
 
 def distmod(persona: Persona) -> str:
     """buildEnvironment.distmod."""
+    if persona.os_family != "linux":
+        return "windows" if persona.os_family == "windows" else ""
     return _DISTMOD.get(persona.distro, "ubuntu2204")
 
 
+def target_os(persona: Persona) -> str:
+    """buildEnvironment.target_os."""
+    return {"windows": "windows", "bsd": "freebsd"}.get(persona.os_family, "linux")
+
+
 def openssl(persona: Persona) -> str:
-    """buildInfo.openssl.running."""
+    """buildInfo.openssl.running (Windows builds use SChannel)."""
+    if persona.os_family == "windows":
+        return "Windows SChannel"
     return _OPENSSL.get(persona.distro, "OpenSSL 3.0.2 15 Mar 2022")
 
 

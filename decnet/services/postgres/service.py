@@ -54,13 +54,28 @@ class PostgresService(StreamService):
         super().__init__(ctx, config)
         assert isinstance(self.config, PostgresConfig)
         self.cfg: PostgresConfig = self.config
-        self.version = self.cfg.version or self.persona.version_of("postgresql") or DEFAULT_VERSION
+        fallback = "16.3" if self.persona.os_family == "windows" else DEFAULT_VERSION
+        self.version = self.cfg.version or self.persona.version_of("postgresql") or fallback
         head = self.version.split(".", 1)[0]
         self.major = int(head) if head.isdigit() else 15
         self._salt_key = hashlib.sha256(self.persona.seed + b"pg-scram").digest()
         self._pid = (
             1000 + int.from_bytes(hashlib.sha256(self.persona.seed + b"pg").digest()[:2], "big") % 30000
         )
+
+    def version_text(self) -> str:
+        """``SELECT version()`` as that platform's build prints it."""
+        if self.persona.os_family == "windows":
+            return f"PostgreSQL {self.version}, compiled by Visual C++ build 1938, 64-bit"
+        if self.persona.os_family == "bsd":
+            release = self.persona.kernel.split("-", 1)[0]
+            return (
+                f"PostgreSQL {self.version} on amd64-portbld-freebsd{release}, compiled by FreeBSD clang "
+                "version 16.0.6 (https://github.com/llvm/llvm-project.git "
+                "llvmorg-16.0.6-0-g7cbf1a259152), 64-bit"
+            )
+        build = _GCC.get(self.persona.distro, "gcc (GCC) 12.2.0")
+        return f"PostgreSQL {self.version} on x86_64-pc-linux-gnu, compiled by {build}, 64-bit"
 
     def _fatal(self, code: str, text: str, file: str, line: int, routine: str) -> bytes:
         fields = [("S", "FATAL")]
@@ -305,8 +320,7 @@ class PostgresService(StreamService):
         if not q:
             return msg.message(b"I", b"")
         if q in ("select version()", "select pg_catalog.version()"):
-            build = _GCC.get(self.persona.distro, "gcc (GCC) 12.2.0")
-            text = f"PostgreSQL {self.version} on x86_64-pc-linux-gnu, compiled by {build}, 64-bit"
+            text = self.version_text()
             return msg.rows(["version"], [[text]])
         if q in ("select current_user", "select user", "select current_user()", "select session_user"):
             return msg.rows([q.split(" ", 1)[1].rstrip("()")], [[user]])

@@ -19,7 +19,11 @@ _GCC = {
     "kali": "13.2.0",
     "arch": "13.2.1",
 }
-_RHEL = {"rocky9", "centos7", "fedora"}
+_MPLEX = {"bsd": "kqueue", "windows": "WinSock_IOCP"}
+#: Microsoft's Windows port (MSOpenTech 3.0.x), the Redis a Windows server runs.
+WINDOWS_VERSION = "3.0.504"
+_WIN_EXE = "C:\\Program Files\\Redis\\redis-server.exe"
+_WIN_CONF = "C:\\Program Files\\Redis\\redis.windows-service.conf"
 
 SECTIONS = (
     "server",
@@ -55,6 +59,8 @@ def config_file(persona: Persona) -> str:
 
 
 def _os_line(persona: Persona) -> str:
+    if persona.os_family == "windows":
+        return "Windows"
     if persona.os_family == "bsd":
         return f"FreeBSD {persona.kernel} amd64"
     return f"Linux {persona.kernel} {persona.arch or 'x86_64'}"
@@ -75,6 +81,7 @@ def render(
     now = time.time() if now is None else now
     uptime = max(1, int(now - started_at(persona)))
     major = int(version.split(".", 1)[0])
+    windows = persona.os_family == "windows"
     build = hashlib.sha256(persona.seed + version.encode()).hexdigest()[:16]
     used = 870000 + keys * 96 + _seeded(persona, "mem", 0, 90000)
     sections: dict[str, list[str]] = {
@@ -87,9 +94,9 @@ def render(
             f"os:{_os_line(persona)}",
             "arch_bits:64",
             *(["monotonic_clock:POSIX clock_gettime"] if major >= 7 else []),
-            "multiplexing_api:epoll" if persona.os_family != "bsd" else "multiplexing_api:kqueue",
+            f"multiplexing_api:{_MPLEX.get(persona.os_family, 'epoll')}",
             "atomicvar_api:c11-builtin" if major >= 6 else "atomicvar_api:atomic-builtin",
-            f"gcc_version:{_GCC.get(persona.distro, '12.2.0')}",
+            f"gcc_version:{'0.0.0' if windows else _GCC.get(persona.distro, '12.2.0')}",
             f"process_id:{_seeded(persona, 'redis-pid', 420, 1900)}",
             *(
                 [f"process_supervised:{'systemd' if persona.distro not in ('alpine',) else 'no'}"]
@@ -104,8 +111,8 @@ def render(
             "hz:10",
             "configured_hz:10",
             f"lru_clock:{int(now) & 0xFFFFFF}",
-            "executable:/usr/bin/redis-server",
-            f"config_file:{config_file(persona)}",
+            f"executable:{_WIN_EXE if windows else '/usr/bin/redis-server'}",
+            f"config_file:{_WIN_CONF if windows else config_file(persona)}",
             *(["io_threads_active:0"] if major >= 6 else []),
         ],
         "clients": [

@@ -46,7 +46,8 @@ class RedisService(StreamService):
         super().__init__(ctx, config)
         assert isinstance(self.config, RedisConfig)
         self.cfg: RedisConfig = self.config
-        self.version = self.cfg.version or self.persona.version_of("redis") or "7.0.15"
+        fallback = info.WINDOWS_VERSION if self.persona.os_family == "windows" else "7.0.15"
+        self.version = self.cfg.version or self.persona.version_of("redis") or fallback
         self.major, self.minor = (int(p) for p in self.version.split(".")[:2])
         self.store: dict[bytes, bytes] = {}
         for item in self.cfg.keys:
