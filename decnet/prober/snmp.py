@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from decnet.fleet.internal import probe_source
 from decnet.prober.services import BANNER_WEIGHT, ServiceProbe, service_check
 from decnet.prober.verdict import Verdict, printable
 
@@ -64,7 +65,11 @@ class _Receiver(asyncio.DatagramProtocol):
 async def query(ip: str, port: int, timeout: float, tries: int = 2) -> bytes | None:
     """The first answer to a sysDescr GET (retried once: UDP may drop), or None."""
     loop = asyncio.get_running_loop()
-    transport, protocol = await loop.create_datagram_endpoint(_Receiver, remote_addr=(ip, port))
+    source = probe_source(ip)
+    local = (source, 0) if source is not None else None
+    transport, protocol = await loop.create_datagram_endpoint(
+        _Receiver, local_addr=local, remote_addr=(ip, port)
+    )
     try:
         for _ in range(tries):
             transport.sendto(get_request(b"public", secrets.randbelow(2**31)))
