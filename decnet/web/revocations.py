@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy import exc as sa_exc
 
-from decnet.db.models import revoked_token_table
+from decnet.db.models import User, revoked_token_table, user_table
 from decnet.db.repository import SQLModelRepository
 
 #: Seconds between two cleanups of expired rows by one process.
@@ -30,6 +30,8 @@ class RepositoryRevocations:
 
     def __init__(self, repo: SQLModelRepository, clock: Callable[[], float] = time.time) -> None:
         self._repo = repo
+        #: The repository the rows live in.
+        self.repo = repo
         self._clock = clock
         self._last_prune = float("-inf")
 
@@ -57,3 +59,16 @@ class RepositoryRevocations:
         stmt = select(t.c.jti).where(t.c.jti == jti, t.c.expires_at > _at(self._clock()))
         async with self._repo.transaction() as conn:
             return (await conn.execute(stmt)).first() is not None
+
+    async def user_unless_revoked(self, username: str, jti: str) -> tuple[User | None, bool]:
+        """The account ``username`` and whether token ``jti`` is revoked, in one query."""
+        r, u = revoked_token_table, user_table
+        revoked = exists().where(r.c.jti == jti, r.c.expires_at > _at(self._clock())).label("revoked")
+        stmt = select(u, revoked).where(u.c.username == username)
+        async with self._repo.transaction() as conn:
+            row = (await conn.execute(stmt)).first()
+        if row is None:
+            return None, await self.is_revoked(jti)
+        values = dict(row._mapping)
+        is_revoked = bool(values.pop("revoked"))
+        return User(**values), is_revoked

@@ -17,6 +17,7 @@ from decnet.db.models import User
 from decnet.db.repository import SQLModelRepository
 from decnet.web.auth import ROLES, AuthService, role_allows
 from decnet.web.deps import RepoDep
+from decnet.web.revocations import RepositoryRevocations
 from decnet.web.schemas import ErrorOut
 from decnet.web.security import TokenClaims, TokenError
 from decnet.web.session import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_ok
@@ -76,9 +77,14 @@ async def authenticate(repo: SQLModelRepository, auth: AuthService, token: str) 
         claims = auth.signer.verify(token)
     except TokenError:
         raise _unauthorized("invalid or expired token") from None
-    if await auth.revocations.is_revoked(claims.jti):
+    revocations = auth.revocations
+    if isinstance(revocations, RepositoryRevocations) and revocations.repo is repo:
+        user, revoked = await revocations.user_unless_revoked(claims.sub, claims.jti)  # one round trip
+    else:
+        revoked = await revocations.is_revoked(claims.jti)
+        user = None if revoked else await repo.get_user_by_username(claims.sub)
+    if revoked:
         raise _unauthorized("invalid or expired token")
-    user = await repo.get_user_by_username(claims.sub)
     if user is None or claims.extra.get("pwv") != auth.password_version(user.password_hash):
         raise _unauthorized("invalid or expired token")
     if user.role not in ROLES:

@@ -35,3 +35,15 @@ async def test_expired_rows_are_pruned(tmp_path: Path) -> None:
         assert not await revoked.is_revoked("a")  # expired: the token itself is refused anyway
         assert await revoked.prune() == 1
         assert await revoked.is_revoked("b")
+
+
+async def test_user_and_revocation_in_one_query(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    async with running(app):
+        revoked = RepositoryRevocations(app.state.repo)
+        user, is_revoked = await revoked.user_unless_revoked("admin", "j1")
+        assert user is not None and user.username == "admin" and user.role == "admin" and not is_revoked
+        await revoked.revoke("j1", 4_102_444_800.0)
+        assert (await revoked.user_unless_revoked("admin", "j1"))[1] is True
+        assert await revoked.user_unless_revoked("ghost", "j1") == (None, True)
+        assert await revoked.user_unless_revoked("ghost", "j2") == (None, False)
