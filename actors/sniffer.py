@@ -49,7 +49,9 @@ class SnifferActor:
             raise
         self.base = dict(core.counters)
         heartbeat = asyncio.ensure_future(core.heartbeat_forever())
-        sniffer = Sniffer(self.iface, repo, self.config, log=core.log)
+        sniffer = Sniffer(
+            self.iface, repo, self.config, log=core.log, internal=self.settings.internal_sources
+        )
         while True:
             try:
                 sniffer.start()

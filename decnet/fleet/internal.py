@@ -66,21 +66,20 @@ def hairpin_of(spec: Any) -> str | None:
     """The hairpin address recorded in a stored decky spec (None if it has none or it is not an IP)."""
     context = spec.get(FLEET_KEY) if isinstance(spec, dict) else None
     value = context.get("hairpin_ip") if isinstance(context, dict) else None
-    if not isinstance(value, str):
-        return None
-    address = _address(value)
-    return str(address) if address is not None else None
+    parsed = _parse(value) if isinstance(value, str) else None
+    return parsed[0] if parsed is not None else None
 
 
 @functools.lru_cache(maxsize=4096)
-def _address(text: str) -> Address | None:
+def _parse(text: str) -> tuple[str, Address] | None:
+    """The canonical text and address of ``text`` (an IPv4-mapped IPv6 address as IPv4)."""
     try:
         address = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+        address = address.ipv4_mapped
+    return str(address), address
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +96,9 @@ class InternalSources:
         addresses = {PROBER_SOURCE}
         networks: list[Network] = []
         for hairpin in hairpins:
-            address = _address(hairpin) if hairpin else None
-            if address is not None:
-                addresses.add(str(address))
+            parsed = _parse(hairpin) if hairpin else None
+            if parsed is not None:
+                addresses.add(parsed[0])
         for net in parse_sources(text):
             if net.num_addresses == 1:
                 addresses.add(str(net.network_address))
@@ -112,10 +111,10 @@ class InternalSources:
             return False
         if ip in self.addresses:
             return True
-        address = _address(ip)
-        if address is None:
+        parsed = _parse(ip)
+        if parsed is None:
             return False
-        return str(address) in self.addresses or any(address in net for net in self.networks)
+        return parsed[0] in self.addresses or any(parsed[1] in net for net in self.networks)
 
 
 class InternalSourcesLoader:

@@ -36,6 +36,7 @@ COUNTERS = (
     "syn_fingerprints",
     "fingerprints",
     "scans",
+    "internal_syns",
     "aggregated",
     "sampled_out",
     "kernel_drops",
@@ -212,6 +213,7 @@ class Analyzer:
         self.tick(now)
         events, self.events = self.events, []
         self.counts["evicted"] = self.flows.evicted + self.scans.evicted
+        self.counts["internal_syns"] = self.scans.internal_syns
         overflow = self.findings.overflow
         if overflow:
             self.counts["pending_overflow"] += overflow

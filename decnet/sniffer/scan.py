@@ -5,6 +5,8 @@ reached ``scan_ports`` distinct ports or ``scan_deckies`` distinct destinations 
 window is a scanner; when the window ends a ``scan`` report is made with the final counts,
 including the ports answered with SYN-ACK (open) or only ever with RST (closed). Memory is bounded: sources
 are evicted least recently used first and each source remembers at most ``max_targets``.
+SYNs from DECNET's own addresses (:attr:`ScanDetector.internal`: the prober, the hairpins, the
+``DECNET_INTERNAL_SOURCES`` setting) are counted as ``internal_syns`` and never make a scan.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
+from decnet.fleet.internal import InternalSources
 from decnet.sniffer.config import SnifferConfig
 
 
@@ -55,9 +58,15 @@ class ScanDetector:
         self.sources: OrderedDict[str, SourceWindow] = OrderedDict()
         self.flagged: dict[str, SourceWindow] = {}
         self.evicted = 0
+        #: DECNET's own sources (replaced as the repository changes; see the module docstring).
+        self.internal = InternalSources.of(())
+        self.internal_syns = 0
 
     def syn(self, src: str, dst: str, dport: int, tool: str | None, now: float) -> None:
-        """Count a client SYN from ``src`` to ``dst:dport``."""
+        """Count a client SYN from ``src`` to ``dst:dport`` (not if ``src`` is internal)."""
+        if src in self.internal:
+            self.internal_syns += 1
+            return
         window = self.sources.get(src)
         if window is None or now - window.start >= self.config.scan_window_s:
             # A flagged old window stays in ``flagged`` until the next tick reports it.
@@ -111,7 +120,8 @@ class ScanDetector:
             src = key.partition("@")[0]
             if self.sources.get(src) is window:
                 del self.sources[src]
-            reports.append(self._report(src, window, now))
+            if src not in self.internal:  # a window that began before the source was known internal
+                reports.append(self._report(src, window, now))
         return reports
 
     def _report(self, src: str, window: SourceWindow, now: float) -> ScanReport:

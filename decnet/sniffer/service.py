@@ -18,6 +18,7 @@ import time
 from decnet.db.models import Fingerprint
 from decnet.db.repository import SQLModelRepository
 from decnet.events.model import Event
+from decnet.fleet.internal import InternalSources, hairpin_of, parse_sources
 from decnet.sniffer.analyzer import Analyzer
 from decnet.sniffer.capture import kernel_stats, open_capture
 from decnet.sniffer.config import SnifferConfig
@@ -40,13 +41,19 @@ class Sniffer:
         *,
         promisc: bool = True,
         log: logging.Logger | None = None,
+        internal: str | None = None,
     ) -> None:
+        """``internal``: extra internal sources (``DECNET_INTERNAL_SOURCES``), added to the hairpins
+        of the recorded deckies and the prober's source, which scan detection ignores."""
         self.iface = iface
         self.repo = repo
         self.config = config or SnifferConfig()
         self.promisc = promisc
         self.log = log or logging.getLogger("decnet.sniffer")
         self.analyzer = Analyzer(self.config)
+        parse_sources(internal)  # a bad setting fails here, not at the first refresh
+        self.internal = internal
+        self.analyzer.scans.internal = InternalSources.of((), internal)
         self.lock = threading.Lock()
         self.error: str | None = None
         self.stored = {"fingerprint_rows": 0, "scan_events": 0, "store_errors": 0, "invalid_events": 0}
@@ -149,11 +156,14 @@ class Sniffer:
                 self.analyzer.counts["dropped"] += count
 
     async def refresh_deckies(self) -> None:
-        """Reload the decky address-to-name map scan events are labelled with."""
+        """Reload the decky address-to-name map scan events are labelled with, and the internal
+        sources scan detection ignores (the deckies' hairpins, the prober's, the setting's)."""
         deckies = await self.repo.list_deckies()
         names = {d.ip: d.name for d in deckies if d.ip}
+        internal = InternalSources.of((hairpin_of(d.spec) for d in deckies), self.internal)
         with self.lock:
             self.analyzer.decky_names = names
+            self.analyzer.scans.internal = internal
         self._deckies_at = time.monotonic()
 
     async def flush(self) -> None:
