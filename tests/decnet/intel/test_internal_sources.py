@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from decnet.config import ConfigError, Settings
-from decnet.db.models import attacker_credential_table, credential_table, event_table, session_table
+from decnet.db.models import (
+    attacker_credential_table,
+    attacker_technique_table,
+    credential_table,
+    event_table,
+    session_table,
+)
 from decnet.db.repository import SQLModelRepository
 from decnet.engine.reconcile import decky_record
 from decnet.events.model import Event
@@ -24,6 +30,7 @@ from decnet.fleet.internal import (
 from decnet.fleet.planner import plan_fleet
 from decnet.fleet.spec import FleetSpec
 from decnet.intel.correlator import Correlator
+from decnet.intel.profiler import Profiler
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HAIRPIN = "10.77.0.2"
@@ -216,3 +223,20 @@ async def test_a_configured_network_is_honoured(repo: SQLModelRepository) -> Non
 def test_the_correlator_refuses_a_bad_setting(repo: SQLModelRepository) -> None:
     with pytest.raises(ValueError):
         Correlator(repo, internal="10.0.0.0/99")
+
+
+async def test_the_profiler_never_sees_internal_sources(repo: SQLModelRepository) -> None:
+    fleet = _netns_fleet()
+    await _record(repo, fleet, HAIRPIN)
+    events = _Events()
+    for decky in fleet.deckies:  # a closed-port sweep of every decky: a scanner, were it an attacker
+        events.probe_pass(HAIRPIN, decky.name)
+    events.attack(ATTACKER, fleet.deckies[0].name)
+    await repo.add_events(events.events)
+    await Correlator(repo).run_until_idle()
+    assert await Profiler(repo).run_until_idle() == 1  # the real attacker only
+    assert await repo.get_attacker(HAIRPIN) is None
+    attacker = await repo.get_attacker(ATTACKER)
+    assert attacker is not None and attacker.profile is not None
+    techniques = attacker_technique_table.c.attacker_ip
+    assert await _count(repo, attacker_technique_table, techniques == HAIRPIN) == 0
