@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, Literal
@@ -51,6 +52,9 @@ DETAIL_LIMIT = 200
 #: Rows of each "top" list in the statistics.
 TOP = 10
 
+#: Largest row id a database stores (signed 64-bit); larger keys match nothing.
+MAX_ROW_ID = 2**63 - 1
+
 
 class BadCursor(ValueError):
     """A page cursor that this API did not hand out."""
@@ -72,10 +76,13 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, id_ = json.loads(raw)
-        if not isinstance(id_, int):
+        if not isinstance(id_, int) or isinstance(id_, bool) or not 0 <= id_ <= MAX_ROW_ID:
             raise BadCursor("bad cursor")
         if sort == "score":
-            return float(value), id_
+            score = float(value)
+            if not math.isfinite(score):
+                raise BadCursor("bad cursor")
+            return score, id_
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise BadCursor("bad cursor")
@@ -177,6 +184,8 @@ async def iter_attackers(
 async def attacker_row(conn: AsyncConnection, key: str) -> Any | None:
     """An attacker row by numeric id or by address."""
     a = attacker_table
+    if key.isdigit() and int(key) > MAX_ROW_ID:
+        return None
     where = a.c.id == int(key) if key.isdigit() else a.c.ip == key
     return (await conn.execute(select(a).where(where))).first()
 

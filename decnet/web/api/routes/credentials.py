@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from decnet.intel import queries
 from decnet.intel.views import CredentialPage
 from decnet.web.api.deps import AUTH_RESPONSES, ViewerDep
+from decnet.web.api.routes.events import MAX_ID
 from decnet.web.deps import RepoDep
 
 router = APIRouter(tags=["attackers"])
@@ -30,7 +31,9 @@ async def list_credentials(
         bool | None,
         Query(description="true: only secrets tried on two deckies or services or more; false: others."),
     ] = None,
-    after: Annotated[int, Query(ge=0, description="Cursor: only credentials with a larger id.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="Cursor: only credentials with larger ids.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 100,
 ) -> CredentialPage:
     """Credentials (principal, secret and its kind, service, decky, attempts, first/last seen) in id order,

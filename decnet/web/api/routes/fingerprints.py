@@ -12,6 +12,7 @@ from sqlalchemy import select
 from decnet.db.models import fingerprint_table
 from decnet.db.repository import SQLModelRepository
 from decnet.web.api.deps import AUTH_RESPONSES, ViewerDep
+from decnet.web.api.routes.events import MAX_ID
 from decnet.web.deps import RepoDep
 
 router = APIRouter(tags=["fingerprints"])
@@ -67,7 +68,7 @@ async def list_fingerprints(
     repo: RepoDep,
     src_ip: Annotated[str | None, Query(max_length=45, description="Source address.")] = None,
     kind: Annotated[str | None, Query(max_length=32, description=KIND_HELP)] = None,
-    after: Annotated[int, Query(ge=0, description="Cursor: only rows with a larger id.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="Cursor: only rows with a larger id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 100,
 ) -> FingerprintPage:
     """Fingerprints (TCP SYN, OS guess, scanner, JA3/JA4, SNI, ALPN, SSH banner, HASSH, HTTP header

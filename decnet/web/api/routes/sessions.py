@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 from decnet.intel import queries
 from decnet.intel.views import SessionDetail
 from decnet.web.api.deps import AUTH_RESPONSES, ViewerDep
+from decnet.web.api.routes.events import MAX_ID
 from decnet.web.deps import RepoDep
 from decnet.web.schemas import ErrorOut
 
@@ -22,7 +23,7 @@ router = APIRouter(tags=["attackers"])
     responses={**AUTH_RESPONSES, 404: {"model": ErrorOut, "description": "No such session."}},
 )
 async def get_session(
-    _: ViewerDep, repo: RepoDep, id: Annotated[int, Path(ge=1, description="Session id.")]
+    _: ViewerDep, repo: RepoDep, id: Annotated[int, Path(ge=1, le=MAX_ID, description="Session id.")]
 ) -> SessionDetail:
     """A session (decky, service, times, counts, login) with every command typed, in order."""
     session = await queries.get_session(repo, id)
