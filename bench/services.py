@@ -1113,9 +1113,12 @@ async def measure_service(
     )
     out: dict[str, Any] = {f"{slug}_sessions_per_s": round(rate.per_s)}
     if slug == "http":
+        cpu0 = runtime.cpu_s()
         keep = await clients.run("http_keepalive", args.clients, args.seconds)
+        cpu = runtime.cpu_s() - cpu0
+        per_cpu = f", {keep.ok / cpu:,.0f} per runtime CPU-s" if cpu > 0 else ""
         print(
-            f"{'http':14}: {keep.per_s:8,.0f} requests/s over keep-alive, errors {keep.errors} "
+            f"{'http':14}: {keep.per_s:8,.0f} requests/s over keep-alive{per_cpu}, errors {keep.errors} "
             "(target >= 3,000)"
         )
         out["http_keepalive_requests_per_s"] = round(keep.per_s)
