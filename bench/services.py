@@ -1132,6 +1132,12 @@ async def measure_ssh(runtime: Runtime, args: argparse.Namespace, sources: Sourc
         f"{'ssh':14}: {per_cpu:8,.0f} failed password attempts per runtime CPU-second ({attempts} attempts, "
         f"{args.ssh_conns} connections, {cpu:.2f} CPU-s in {wall:.1f} s; target >= 400)"
     )
+    if args.ssh_attempts > 1:  # for comparison: a client that reconnects for every password
+        one_cpu, one_attempts, one_used, _ = await ssh_auth_per_cpu(runtime, sources, args.ssh_conns // 2, 1)
+        print(
+            f"{'ssh':14}: {one_cpu:8,.0f} per runtime CPU-second with one attempt per connection "
+            f"({one_attempts} attempts, {one_used:.2f} CPU-s: the key exchange dominates)"
+        )
     opened, alive = await ssh_concurrent(runtime, sources, args.ssh_hold, args.hold_seconds)
     print(
         f"{'ssh':14}: {alive:8,} concurrent logged-in sessions held of {args.ssh_hold} "
