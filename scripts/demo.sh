@@ -30,12 +30,12 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
   fi
   if docker info >/dev/null 2>&1; then backend=docker; else backend=netns; fi
   deploy=(--backend "$backend" -i "$lan" -c deploy/demo/fleet.ini --hairpin-ip 10.77.0.2)
-  hosts="10.77.0.10 (ssh, http), 10.77.0.11 (ssh, http, https), 10.77.0.12 (http, windows)"
+  hosts="10.77.0.10 (ssh, http, ftp), 10.77.0.11 (ssh, mysql, redis), 10.77.0.12 (smb, rdp, windows), 10.77.0.13 (smtp, imap, pop3)"
   ssh_target=10.77.0.10
 else
   backend=local
-  deploy=(--backend local -n 3 --services ssh,http --subnet 127.77.0.0/24)
-  hosts="127.77.0.2, 127.77.0.3, 127.77.0.4 (ssh, http)"
+  deploy=(--backend local -n 3 --services ssh,http,ftp,redis --subnet 127.77.0.0/24)
+  hosts="127.77.0.2, 127.77.0.3, 127.77.0.4 (ssh, http, ftp, redis)"
   ssh_target=127.77.0.2
 fi
 echo "$backend" > "$demo/backend"
@@ -47,11 +47,12 @@ cat <<MSG
 
 DECNET demo is running (backend: $backend, demo LAN: ${lan} / 10.77.0.0/24).
   Deckies:   $hosts
+  Dashboard: http://127.0.0.1:8000/   (log in as below; charts, live events, attackers, fleet)
   API:       http://127.0.0.1:8000/api/v1   (OpenAPI docs: http://127.0.0.1:8000/docs)
   Log in:    user 'admin', password '$(cat "$demo/admin-password")' (kept in .demo/admin-password)
              TOKEN=\$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'content-type: application/json' \\
                   -d '{"username": "admin", "password": "'\$(cat .demo/admin-password)'"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-  Attack it: ssh root@$ssh_target     curl http://$ssh_target/
+  Attack it: ssh root@$ssh_target     curl http://$ssh_target/     nmap -sV $ssh_target
   See it:    curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8000/api/v1/events
   CLI:       . .demo/env; .venv/bin/decnet status --backend $backend; .venv/bin/decnet workers
   Stop:      make demo-down
