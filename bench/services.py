@@ -1195,7 +1195,7 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="decnet-bench-svc-") as tmp:
         work = Path(tmp)
         sock = work / "run" / "ingest.sock"
-        receiver = EventReceiver(sink)  # type: ignore[arg-type]
+        receiver = EventReceiver(sink)
         await receiver.start_unix(sock)
         try:
             ten_rss = (
