@@ -978,8 +978,8 @@ async def ssh_auth_per_cpu(
     return (attempts / cpu if cpu else 0.0), attempts, cpu, wall
 
 
-async def ssh_concurrent(runtime: Runtime, sources: Sources, n: int, hold: float) -> tuple[int, int]:
-    """(connections opened, connections still open after ``hold`` seconds)."""
+async def ssh_concurrent(runtime: Runtime, sources: Sources, n: int, hold: float) -> tuple[int, int, float]:
+    """(connections opened, connections still open after ``hold`` seconds, runtime RSS in MB then)."""
     import asyncssh
 
     gate = asyncio.Semaphore(50)
@@ -1006,6 +1006,7 @@ async def ssh_concurrent(runtime: Runtime, sources: Sources, n: int, hold: float
     await asyncio.gather(*(one() for _ in range(n)))
     opened = len(conns)
     await asyncio.sleep(hold)
+    rss = runtime.rss_mb()
     alive = 0
     for conn in conns:
         try:
@@ -1016,7 +1017,7 @@ async def ssh_concurrent(runtime: Runtime, sources: Sources, n: int, hold: float
             pass
     for conn in conns:
         conn.close()
-    return opened, alive
+    return opened, alive, rss
 
 
 # -- the baseline ------------------------------------------------------------------------
@@ -1138,10 +1139,11 @@ async def measure_ssh(runtime: Runtime, args: argparse.Namespace, sources: Sourc
             f"{'ssh':14}: {one_cpu:8,.0f} per runtime CPU-second with one attempt per connection "
             f"({one_attempts} attempts, {one_used:.2f} CPU-s: the key exchange dominates)"
         )
-    opened, alive = await ssh_concurrent(runtime, sources, args.ssh_hold, args.hold_seconds)
+    rss0 = runtime.rss_mb()
+    opened, alive, rss = await ssh_concurrent(runtime, sources, args.ssh_hold, args.hold_seconds)
     print(
         f"{'ssh':14}: {alive:8,} concurrent logged-in sessions held of {args.ssh_hold} "
-        f"({opened} logged in; target >= 1,000)"
+        f"({opened} logged in; runtime RSS {rss0:.0f} -> {rss:.0f} MB; target >= 1,000)"
     )
     return {"ssh_auth_per_cpu_s": round(per_cpu), "ssh_concurrent_sessions": alive}
 
