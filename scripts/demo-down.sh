@@ -9,5 +9,6 @@ demo="$(pwd)/.demo"
 backend=$(cat "$demo/backend" 2>/dev/null || echo local)
 .venv/bin/decnet teardown --backend "$backend" -i dndemo0 --all || true
 .venv/bin/decnet down || true
+ip netns del dndemo-attacker 2>/dev/null || true
 ip link del dndemo0 2>/dev/null || true
 echo "demo stopped (state kept in .demo/; rm -rf .demo to forget it)"

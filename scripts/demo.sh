@@ -23,17 +23,27 @@ ENV
 
 lan=dndemo0
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+  # The LAN is a veth pair: the deckies hang off $lan; its peer lives in the "attacker" namespace,
+  # a machine of its own on the LAN (10.77.0.66) to attack from. Traffic from the host itself
+  # (the hairpin, 10.77.0.2) is DECNET's own and never makes an attacker.
   if ! ip link show "$lan" >/dev/null 2>&1; then
+    ip netns del dndemo-attacker 2>/dev/null || true
     ip link add "$lan" type veth peer name "${lan}p"
     ip link set "$lan" up
-    ip link set "${lan}p" up
+    ip netns add dndemo-attacker
+    ip link set "${lan}p" netns dndemo-attacker
+    ip -n dndemo-attacker addr add 10.77.0.66/24 dev "${lan}p"
+    ip -n dndemo-attacker link set "${lan}p" up
+    ip -n dndemo-attacker link set lo up
   fi
+  attack="ip netns exec dndemo-attacker "
   if docker info >/dev/null 2>&1; then backend=docker; else backend=netns; fi
   deploy=(--backend "$backend" -i "$lan" -c deploy/demo/fleet.ini --hairpin-ip 10.77.0.2)
   hosts="10.77.0.10 (ssh, http, ftp), 10.77.0.11 (ssh, mysql, redis), 10.77.0.12 (smb, rdp, windows), 10.77.0.13 (smtp, imap, pop3)"
   ssh_target=10.77.0.10
 else
   backend=local
+  attack=""
   deploy=(--backend local -n 3 --services ssh,http,ftp,redis --subnet 127.77.0.0/24)
   hosts="127.77.0.2, 127.77.0.3, 127.77.0.4 (ssh, http, ftp, redis)"
   ssh_target=127.77.0.2
@@ -52,7 +62,8 @@ DECNET demo is running (backend: $backend, demo LAN: ${lan} / 10.77.0.0/24).
   Log in:    user 'admin', password '$(cat "$demo/admin-password")' (kept in .demo/admin-password)
              TOKEN=\$(curl -s -X POST http://127.0.0.1:8000/api/v1/auth/login -H 'content-type: application/json' \\
                   -d '{"username": "admin", "password": "'\$(cat .demo/admin-password)'"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-  Attack it: ssh root@$ssh_target     curl http://$ssh_target/     nmap -sV $ssh_target
+  Attack it: ${attack}ssh root@$ssh_target
+             ${attack}curl http://$ssh_target/      ${attack}nmap -sV $ssh_target
   See it:    curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8000/api/v1/events
   CLI:       . .demo/env; .venv/bin/decnet status --backend $backend; .venv/bin/decnet workers
   Stop:      make demo-down
