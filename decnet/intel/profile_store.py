@@ -22,6 +22,7 @@ from decnet.db.models import (
     profile_history_table,
 )
 from decnet.intel.features import PROFILE_EVENTS, CredentialUse, ProfileInput
+from decnet.intel.source_events import SourceEventCache
 from decnet.intel.store import chunks, read_source_events
 
 #: Most credential uses and fingerprints read per attacker.
@@ -41,8 +42,13 @@ async def changed_attackers(conn: AsyncConnection, after: int, limit: int) -> li
     return list(await conn.execute(stmt))
 
 
-async def load_inputs(conn: AsyncConnection, rows: Sequence[Any]) -> list[ProfileInput]:
-    """Everything the profiler reads for each attacker row (events up to its newest correlated one)."""
+async def load_inputs(
+    conn: AsyncConnection, rows: Sequence[Any], cache: SourceEventCache | None = None
+) -> list[ProfileInput]:
+    """Everything the profiler reads for each attacker row (events up to its newest correlated one).
+
+    With a ``cache``, each attacker's events are read incrementally (same result, fewer rows).
+    """
     inputs: list[ProfileInput] = []
     for row in rows:
         m = row._mapping
@@ -54,9 +60,11 @@ async def load_inputs(conn: AsyncConnection, rows: Sequence[Any]) -> list[Profil
             auth_attempts=int(m["auth_attempts"]),
             summary=dict(m["summary"] or {}),
         )
-        data.events = [
-            s.event for s in await read_source_events(conn, data.ip, data.last_event_id, PROFILE_EVENTS)
-        ]
+        if cache is None:
+            stored = await read_source_events(conn, data.ip, data.last_event_id, PROFILE_EVENTS)
+        else:
+            stored = await cache.newest(conn, data.ip, data.last_event_id, PROFILE_EVENTS)
+        data.events = [s.event for s in stored]
         inputs.append(data)
     by_ip = {d.ip: d for d in inputs}
     u, c, f = attacker_credential_table, credential_table, fingerprint_table

@@ -14,6 +14,7 @@ from typing import Any
 from decnet.db.repository import SQLModelRepository
 from decnet.intel.profile import build_profile, changes_between
 from decnet.intel.profile_store import changed_attackers, load_inputs, write_profiles
+from decnet.intel.source_events import SourceEventCache
 
 #: Name of the profiler's row in ``worker_state``.
 WORKER_NAME = "profiler"
@@ -41,6 +42,8 @@ class Profiler:
         self.repo = repo
         self.batch_size = batch_size
         self.name = name
+        #: Each attacker's newest events, so a step reads only the ones added since the last.
+        self.source_events = SourceEventCache()
 
     async def step(self) -> ProfilerStep:
         """Profile one batch of changed attackers (nothing to do: ``attackers == 0``)."""
@@ -52,7 +55,7 @@ class Profiler:
             if not rows:
                 return ProfilerStep(0, cursor, _ints(counters))
             results = []
-            for row, data in zip(rows, await load_inputs(conn, rows), strict=True):
+            for row, data in zip(rows, await load_inputs(conn, rows, self.source_events), strict=True):
                 profile = build_profile(data)
                 results.append((row, profile, changes_between(row._mapping["profile"], profile)))
             await write_profiles(conn, results)
