@@ -16,6 +16,7 @@ from decnet.db.repository import StoredEvent
 from decnet.events.model import Event
 from decnet.intel.extract import (
     MAX_TEXT,
+    SHELL_SERVICES,
     SeenCredential,
     clip,
     command_of,
@@ -150,7 +151,8 @@ class Folder:
         command = command_of(e)
         if command is not None:
             summary["commands"] = summary.get("commands", 0) + 1
-            attacker.summary["commands"] = attacker.summary.get("commands", 0) + 1
+            if e.service in SHELL_SERVICES:  # shell command lines, not protocol verbs
+                attacker.summary["commands"] = attacker.summary.get("commands", 0) + 1
             if len(session.transcript) < MAX_TRANSCRIPT:
                 entry: dict[str, Any] = {"at": e.timestamp.isoformat(), "command": command}
                 if e.fields.get("cwd"):

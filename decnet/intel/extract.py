@@ -117,6 +117,16 @@ def command_of(event: Event) -> str | None:
     return None if command is None else clip(command, MAX_COMMAND)
 
 
+#: Services whose ``command`` events are shell command lines (others log protocol verbs:
+#: FTP ``RETR``, Redis ``AUTH``, IMAP ``SELECT``...).
+SHELL_SERVICES = frozenset({"ssh", "telnet"})
+
+
+def shell_command_of(event: Event) -> str | None:
+    """The command line of a shell ``command`` event (ssh, telnet); ``None`` for protocol verbs."""
+    return command_of(event) if event.service in SHELL_SERVICES else None
+
+
 def scan_ports(event: Event) -> list[int]:
     """Destination ports a sniffer ``scan`` event names (``ports`` comma list, or ``dst_port``)."""
     text = event.fields.get("ports") or event.fields.get("dst_port") or ""

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from decnet.events.model import Event
-from decnet.intel.extract import MAX_COMMAND, command_of, is_scan, scan_ports
+from decnet.intel.extract import MAX_COMMAND, is_scan, scan_ports, shell_command_of
 
 #: Newest events of one attacker the profiler reads.
 PROFILE_EVENTS = 2000
@@ -127,7 +127,7 @@ def features_of(data: ProfileInput) -> Features:
         version = e.fields.get("client_version")
         if version:
             _add(feat.client_versions, version[:255])
-        command = command_of(e)
+        command = shell_command_of(e)
         if command is not None and len(feat.commands) < MAX_ITEMS:
             feat.commands.append((t, session_key, command[:MAX_COMMAND], e.fields.get("exec") == "true"))
         if e.event_type == "request":

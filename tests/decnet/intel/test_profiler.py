@@ -197,3 +197,24 @@ async def test_a_batch_lost_before_commit_is_redone_identically(
     monkeypatch.setattr(module, "write_profiles", real)
     await profiler.run_until_idle()
     assert await snapshot(repo, profiles=True) == clean
+
+
+async def test_protocol_verbs_are_not_shell_commands(repo: SQLModelRepository) -> None:
+    """Redis, FTP and IMAP log their verbs as ``command`` events: kept in the session transcript,
+    never counted as shell commands (no T1059, no interactive class); ssh commands still are."""
+    s = corpora.Scenario("verbs")
+    for n, (service, command) in enumerate(
+        [("redis", "AUTH admin"), ("redis", "CONFIG GET *"), ("ftp", "RETR passwd"), ("imap", "SELECT INBOX")]
+    ):
+        s.add(n * 20, "decky-03", service, "command", "192.0.2.70", f"v{n}", command=command)
+    s.add(5, "decky-04", "ssh", "command", "192.0.2.71", "sh1", command="uname -a")
+    s.add(40, "decky-04", "ssh", "command", "192.0.2.71", "sh1", command="id")
+    await _run(repo, s.ordered())
+    profiles = await _profiles(repo)
+    verbs = profiles["192.0.2.70"]
+    assert "T1059" not in {t["id"] for t in verbs["techniques"]}
+    assert verbs["behaviour"] != "interactive_operator"
+    sessions = await repo.list_sessions(src_ip="192.0.2.70")
+    assert sum((x.summary or {}).get("commands", 0) for x in sessions) == 4  # still in the transcripts
+    shell = profiles["192.0.2.71"]
+    assert {"T1059", "T1082", "T1033"} <= {t["id"] for t in shell["techniques"]}
