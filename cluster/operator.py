@@ -16,7 +16,7 @@ from cluster.health import ray_actors
 from cluster.placement import actor_name
 from decnet.config import Settings
 from decnet.db import get_repository
-from decnet.engine.reconcile import decky_record
+from decnet.engine.reconcile import decky_record, request_teardown
 from decnet.fleet.spec import FleetSpec
 from decnet.mutator.apply import MutationOutcome, mutate_decky
 
@@ -81,3 +81,20 @@ class AgentFleetOperator:
             return outcome  # no agent on that host now: it applies the mutation when it starts
         agent.reconcile_now.remote(0.0)
         return outcome
+
+    async def teardown(self, names: list[str]) -> str:
+        """Mark ``names`` absent and wake their hosts' agents (which tear them down); return an id."""
+        repo = get_repository(self.settings)
+        await repo.initialize()
+        try:
+            hosts = {d.host for name in names if (d := await repo.get_decky(name)) is not None}
+            await request_teardown(repo, names)
+        finally:
+            await repo.close()
+        for host in hosts:
+            try:
+                agent: Any = ray.get_actor(actor_name("fleet_agent", host), namespace="decnet")
+            except ValueError:
+                continue  # no agent there now: it converges when it starts
+            agent.reconcile_now.remote(0.0)
+        return uuid.uuid4().hex

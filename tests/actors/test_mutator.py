@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import ray
 
+from actors.fleet_agent import RECONCILE_S
 from cluster.bootstrap import ensure_worker, settings_payload, stop_worker
 from cluster.operator import AgentFleetOperator
 from cluster.placement import actor_options
@@ -129,6 +130,13 @@ def test_the_mutator_rotates_on_schedule_and_the_agent_applies_it(ray_cluster: N
             assert time.monotonic() < deadline, "the woken agent did not apply the operator's mutation"
             time.sleep(0.25)
         assert asyncio.run(_mutations(settings))[0][2] == "operator"
+
+        # A teardown through the fleet operator wakes the agent too (well before its next pass).
+        started = time.monotonic()
+        asyncio.run(AgentFleetOperator(settings).teardown([name]))
+        while name in backend.deployed():
+            assert time.monotonic() - started < RECONCILE_S / 2, "the woken agent did not tear down"
+            time.sleep(0.25)
     finally:
         if mutator is not None:
             ray.kill(mutator, no_restart=True)
