@@ -3,49 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from pydantic import Field, field_validator, model_validator
 
+from decnet.services import accounts
 from decnet.services.base import ServiceConfig
 
 #: What a configured account name may look like (roughly useradd's rule).
 _USERNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 #: A password of ``*`` accepts any password for that account.
-ANY_PASSWORD = "*"  # noqa: S105 - a wildcard, not a credential
-_MAX_PASSWORD_LEN = 128
-_MAX_USERS = 64
+ANY_PASSWORD = accounts.ANY_PASSWORD
 
 
 def _parse_users(value: object) -> dict[str, str]:
     """Accept ``"u:p, u2:p2"``, ``["u:p", ...]`` or ``{"u": "p"}``; return ``{user: password}``."""
-    if isinstance(value, Mapping):
-        pairs = [(str(k).strip(), str(v)) for k, v in value.items()]
-    else:
-        if isinstance(value, str):
-            items = [part for part in value.split(",") if part.strip()]
-        elif isinstance(value, list | tuple):
-            items = [str(part) for part in value]
-        else:
-            raise ValueError("users must be 'user:password, ...', a list of 'user:password' or a mapping")
-        pairs = []
-        for item in items:
-            user, sep, password = item.strip().partition(":")
-            if not sep:
-                raise ValueError(f"users entry {item.strip()!r} is not 'user:password'")
-            pairs.append((user.strip(), password.strip()))
-    if len(pairs) > _MAX_USERS:
-        raise ValueError(f"at most {_MAX_USERS} users")
-    users: dict[str, str] = {}
-    for user, password in pairs:
-        if not _USERNAME.fullmatch(user):
-            raise ValueError(f"invalid user name {user!r}")
-        if not password or len(password) > _MAX_PASSWORD_LEN or not password.isprintable():
-            raise ValueError(f"password of {user!r} must be 1-{_MAX_PASSWORD_LEN} printable characters")
-        if user in users:
-            raise ValueError(f"user {user!r} listed twice")
-        users[user] = password
-    return users
+    return accounts.parse_users(value, _USERNAME)
 
 
 class SSHConfig(ServiceConfig):
