@@ -19,11 +19,11 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import Select, Table, case, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.dml import Insert
@@ -57,6 +57,9 @@ from decnet.db.telemetry import Telemetry
 from decnet.db.types import db_time_text
 from decnet.db.urls import mask_url, url_password
 from decnet.events.model import Event, Rejected
+
+#: The result of a :meth:`SQLModelRepository.read` query.
+R = TypeVar("R")
 
 log = logging.getLogger("decnet.db")
 
@@ -238,6 +241,17 @@ class SQLModelRepository:
         """
         async with self._begin() as conn:
             yield conn
+
+    async def read(self, query: Callable[[Connection], R]) -> R:
+        """``query(connection)`` on a plain (synchronous) connection, for reads only; its result.
+
+        ``query`` runs all its statements and builds its result in one go: nothing is committed,
+        and it must not write. Here it runs through the async engine (``run_sync``); the SQLite
+        repository runs it on a pool of read connections in worker threads, one thread hop per
+        call instead of one per driver call.
+        """
+        async with self._connect() as conn:
+            return await conn.run_sync(query)
 
     # -- dialect hooks (overridden by subclasses) ------------------------------------------
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, and_, distinct, exists, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from decnet.db.models import (
@@ -145,8 +146,7 @@ async def list_attackers(
     if cursor:
         value, id_ = decode_cursor(cursor, sort)
         stmt = stmt.where(or_(key < value, and_(key == value, a.c.id < id_)))
-    async with repo.transaction() as conn:
-        rows = (await conn.execute(stmt)).all()
+    rows = await repo.read(lambda conn: conn.execute(stmt).all())
     items = [attacker_out(r) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
@@ -399,54 +399,54 @@ async def list_credentials(
     return CredentialPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
-async def _count(conn: AsyncConnection, stmt: Select[Any]) -> int:
-    return int((await conn.execute(stmt)).scalar() or 0)
+def _count(conn: Connection, stmt: Select[Any]) -> int:
+    return int(conn.execute(stmt).scalar() or 0)
 
 
 async def stats(repo: SQLModelRepository) -> StatsOut:
     """Totals, classes, top techniques/deckies/attackers and the workers' backlog."""
+    return await repo.read(_stats)
+
+
+def _stats(conn: Connection) -> StatsOut:
     a, t, h, w = attacker_table, attacker_technique_table, traversal_hop_table, worker_state_table
-    async with repo.transaction() as conn:
-        events = await _count(conn, select(func.count()).select_from(event_table))
-        newest = await _count(conn, select(func.max(event_table.c.id)))
-        attackers = await _count(conn, select(func.count()).select_from(a))
-        sessions = await _count(conn, select(func.count()).select_from(session_table))
-        credentials = await _count(conn, select(func.count()).select_from(credential_table))
-        reused = await _count(conn, select(func.count()).select_from(_reused_secrets().subquery()))
-        profiled = await _count(conn, select(func.count()).select_from(a).where(a.c.behaviour.is_not(None)))
-        classes = await conn.execute(
-            select(a.c.behaviour, func.count()).where(a.c.behaviour.is_not(None)).group_by(a.c.behaviour)
-        )
-        by_behaviour = sorted(
-            (CountOut(name=r[0], count=r[1]) for r in classes), key=lambda x: (-x.count, x.name)
-        )
-        techniques = await conn.execute(
-            select(t.c.technique, func.count())
-            .group_by(t.c.technique)
-            .order_by(func.count().desc(), t.c.technique)
-            .limit(TOP)
-        )
-        top_techniques = [CountOut(name=r[0], count=r[1]) for r in techniques]
-        per_decky = func.count(distinct(h.c.attacker_ip))
-        deckies = await conn.execute(
-            select(h.c.decky, per_decky).group_by(h.c.decky).order_by(per_decky.desc(), h.c.decky).limit(TOP)
-        )
-        top_deckies = [CountOut(name=r[0], count=r[1]) for r in deckies]
-        top = [
-            attacker_out(r)
-            for r in await conn.execute(select(a).order_by(a.c.score.desc(), a.c.id.desc()).limit(TOP))
-        ]
-        cursors = {
-            r[0]: int(r[1])
-            for r in await conn.execute(
-                select(w.c.name, w.c.cursor).where(w.c.name.in_(["correlator", "profiler"]))
-            )
-        }
-        pending = await _count(
-            conn, select(func.count()).select_from(a).where(a.c.last_event_id > cursors.get("profiler", 0))
-        )
-        multi = select(h.c.attacker_ip).group_by(h.c.attacker_ip).having(func.count(distinct(h.c.decky)) >= 2)
-        movers = await _count(conn, select(func.count()).select_from(multi.subquery()))
+    events = _count(conn, select(func.count()).select_from(event_table))
+    newest = _count(conn, select(func.max(event_table.c.id)))
+    attackers = _count(conn, select(func.count()).select_from(a))
+    sessions = _count(conn, select(func.count()).select_from(session_table))
+    credentials = _count(conn, select(func.count()).select_from(credential_table))
+    reused = _count(conn, select(func.count()).select_from(_reused_secrets().subquery()))
+    profiled = _count(conn, select(func.count()).select_from(a).where(a.c.behaviour.is_not(None)))
+    classes = conn.execute(
+        select(a.c.behaviour, func.count()).where(a.c.behaviour.is_not(None)).group_by(a.c.behaviour)
+    )
+    by_behaviour = sorted(
+        (CountOut(name=r[0], count=r[1]) for r in classes), key=lambda x: (-x.count, x.name)
+    )
+    techniques = conn.execute(
+        select(t.c.technique, func.count())
+        .group_by(t.c.technique)
+        .order_by(func.count().desc(), t.c.technique)
+        .limit(TOP)
+    )
+    top_techniques = [CountOut(name=r[0], count=r[1]) for r in techniques]
+    per_decky = func.count(distinct(h.c.attacker_ip))
+    deckies = conn.execute(
+        select(h.c.decky, per_decky).group_by(h.c.decky).order_by(per_decky.desc(), h.c.decky).limit(TOP)
+    )
+    top_deckies = [CountOut(name=r[0], count=r[1]) for r in deckies]
+    top = [
+        attacker_out(r) for r in conn.execute(select(a).order_by(a.c.score.desc(), a.c.id.desc()).limit(TOP))
+    ]
+    cursors = {
+        r[0]: int(r[1])
+        for r in conn.execute(select(w.c.name, w.c.cursor).where(w.c.name.in_(["correlator", "profiler"])))
+    }
+    pending = _count(
+        conn, select(func.count()).select_from(a).where(a.c.last_event_id > cursors.get("profiler", 0))
+    )
+    multi = select(h.c.attacker_ip).group_by(h.c.attacker_ip).having(func.count(distinct(h.c.decky)) >= 2)
+    movers = _count(conn, select(func.count()).select_from(multi.subquery()))
     return StatsOut(
         events=events,
         attackers=attackers,

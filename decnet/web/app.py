@@ -8,6 +8,7 @@ was passed), loads the token signing key and creates the first admin account if 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from decnet import __version__
 from decnet.config.settings import Settings
 from decnet.db import DatabaseUnavailable, connect_with_retry, get_repository
 from decnet.db.repository import SQLModelRepository
+from decnet.intel import queries as intel_queries
 from decnet.web.api.main import API_PREFIX, api_router
 from decnet.web.auth import (
     LoginRateLimiter,
@@ -29,6 +31,7 @@ from decnet.web.auth import (
     ensure_first_admin,
     new_auth_service,
 )
+from decnet.web.cache import Refreshing
 from decnet.web.dashboard import mount_dashboard
 from decnet.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, security_headers
 from decnet.web.operator import FleetOperator
@@ -91,6 +94,8 @@ def create_app(
     revocations: TokenRevocations | None = None,
     cors_origins: Sequence[str] = (),
     stream_max_clients: int = 50,
+    stats_ttl_s: float = 1.0,
+    freeze_gc: bool = False,
 ) -> FastAPI:
     """The DECNET web app.
 
@@ -103,7 +108,12 @@ def create_app(
     ``revocations``: where logouts are kept (default: the repository's ``revoked_token`` table,
     shared by replicas and kept across restarts). ``cors_origins``: origins allowed
     cross-origin (none by default: CORS off). ``stream_max_clients``: most listeners of
-    ``GET /api/v1/stream`` at once. The dashboard is served at ``/`` (docs/dashboard.md).
+    ``GET /api/v1/stream`` at once. ``stats_ttl_s``: how long this process reuses the answer of
+    ``GET /api/v1/stats`` (aggregates over every event; 0: compute each time). ``freeze_gc``: once
+    started, move every object to the garbage collector's permanent generation (``gc.freeze``):
+    full collections then scan only objects made by requests instead of the whole app (pauses of
+    100 ms and more under load); for a process that runs this one app (Serve replica, server). The
+    dashboard is served at ``/`` (docs/dashboard.md).
     """
     if token_ttl_s < 1:
         raise ValueError("token_ttl_s must be at least 1")
@@ -126,7 +136,11 @@ def create_app(
             )
             await ensure_first_admin(store, settings)
             app.state.hub = EventHub(store, max_clients=stream_max_clients)
+            app.state.stats = Refreshing(lambda: intel_queries.stats(store), stats_ttl_s)
             app.state.repo = store
+            if freeze_gc:
+                gc.collect()
+                gc.freeze()
             log.info("web app ready (database %s)", store.display_url)
             yield
         finally:
@@ -134,6 +148,7 @@ def create_app(
             if hub is not None:
                 await hub.close()
             app.state.hub = None
+            app.state.stats = None
             app.state.repo = None
             app.state.auth = None
             if own:
@@ -154,6 +169,7 @@ def create_app(
     app.state.fleet_operator = fleet_operator
     app.state.settings = settings
     app.state.hub = None
+    app.state.stats = None
     app.include_router(api_router)
     mount_dashboard(app)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -17,5 +17,10 @@ def get_repo(request: Request) -> SQLModelRepository:
     return cast(SQLModelRepository, repo)
 
 
+async def repo_dependency(request: Request) -> SQLModelRepository:
+    """:func:`get_repo` as a dependency (async: FastAPI runs plain ``def`` ones in its thread pool)."""
+    return get_repo(request)
+
+
 #: Annotated parameter type for routes: ``async def route(repo: RepoDep) -> ...``.
-RepoDep = Annotated[SQLModelRepository, Depends(get_repo)]
+RepoDep = Annotated[SQLModelRepository, Depends(repo_dependency)]

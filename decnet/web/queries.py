@@ -94,9 +94,8 @@ async def query_events(
     else:
         stmt = stmt.order_by(t.c.id)
     stmt = stmt.limit(limit + 1)
-    async with repo.transaction() as conn:
-        rows = (await conn.execute(stmt)).all()
-    items = [EventOut.model_validate(dict(row._mapping)) for row in rows[:limit]]
+    rows = await repo.read(lambda conn: conn.execute(stmt).all())
+    items = [EventOut.model_validate(row._mapping) for row in rows[:limit]]
     cursor = items[-1].id if len(rows) > limit else None
     return items, cursor
 

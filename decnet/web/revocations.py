@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import bindparam, delete, exists, insert, select
 from sqlalchemy import exc as sa_exc
 
 from decnet.db.models import User, revoked_token_table, user_table
@@ -23,6 +24,18 @@ PRUNE_INTERVAL_S = 60.0
 
 def _at(unix: float) -> datetime:
     return datetime.fromtimestamp(unix, UTC)
+
+
+def _user_unless_revoked() -> Any:
+    r, u = revoked_token_table, user_table
+    revoked = exists().where(
+        r.c.jti == bindparam("jti"), r.c.expires_at > bindparam("now", type_=r.c.expires_at.type)
+    )
+    return select(u, revoked.label("revoked")).where(u.c.username == bindparam("username"))
+
+
+#: The account and whether its token is revoked; built once (it runs on every request).
+_USER_UNLESS_REVOKED = _user_unless_revoked()
 
 
 class RepositoryRevocations:
@@ -61,12 +74,9 @@ class RepositoryRevocations:
             return (await conn.execute(stmt)).first() is not None
 
     async def user_unless_revoked(self, username: str, jti: str) -> tuple[User | None, bool]:
-        """The account ``username`` and whether token ``jti`` is revoked, in one query."""
-        r, u = revoked_token_table, user_table
-        revoked = exists().where(r.c.jti == jti, r.c.expires_at > _at(self._clock())).label("revoked")
-        stmt = select(u, revoked).where(u.c.username == username)
-        async with self._repo.transaction() as conn:
-            row = (await conn.execute(stmt)).first()
+        """The account ``username`` and whether token ``jti`` is revoked, in one query (every request's)."""
+        params = {"username": username, "jti": jti, "now": _at(self._clock())}
+        row = await self._repo.read(lambda conn: conn.execute(_USER_UNLESS_REVOKED, params).first())
         if row is None:
             return None, await self.is_revoked(jti)
         values = dict(row._mapping)

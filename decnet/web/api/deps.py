@@ -50,7 +50,12 @@ def get_auth(request: Request) -> AuthService:
     return cast(AuthService, auth)
 
 
-AuthDep = Annotated[AuthService, Depends(get_auth)]
+async def auth_dependency(request: Request) -> AuthService:
+    """:func:`get_auth` as a dependency (async: FastAPI runs plain ``def`` ones in its thread pool)."""
+    return get_auth(request)
+
+
+AuthDep = Annotated[AuthService, Depends(auth_dependency)]
 
 
 @dataclass(frozen=True, slots=True)

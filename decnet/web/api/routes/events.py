@@ -47,7 +47,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def event_filter(
+async def event_filter(
     decky: Annotated[str | None, Query(max_length=255, description="Decky name.")] = None,
     service: Annotated[str | None, Query(max_length=48, description="Service slug (ssh, http, ...).")] = None,
     event_type: Annotated[str | None, Query(max_length=32, description="connect, auth, command, ...")] = None,
@@ -63,7 +63,7 @@ def event_filter(
         Query(max_length=200, description="Free text: substring of the message, fields or source address."),
     ] = None,
 ) -> EventFilter:
-    """The event filter of the query string."""
+    """The event filter of the query string (async: FastAPI would run a plain ``def`` in its thread pool)."""
     return EventFilter(decky, service, event_type, src_ip, _utc(since), _utc(until), q or None)
 
 
