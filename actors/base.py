@@ -9,12 +9,13 @@ the repository. Actor methods are thin, synchronous views into that loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from decnet.config import Settings
@@ -79,6 +80,28 @@ class WorkerCore:
         self.repo = repo
         return repo
 
+    @contextlib.asynccontextmanager
+    async def starting(self, failure: str | None = None) -> AsyncIterator[None]:
+        """Record an exception raised in the block as the worker's ``error`` and re-raise it.
+
+        With ``failure``, the error is also logged as ``"<failure>: <error>"``.
+        """
+        try:
+            yield
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            if failure is not None:
+                self.log.error("%s: %s", failure, self.error)
+            raise
+
+    async def beating(self, body: Awaitable[T]) -> T:
+        """Await ``body`` with the heartbeat running beside it."""
+        heartbeat = asyncio.create_task(self.heartbeat_forever())
+        try:
+            return await body
+        finally:
+            heartbeat.cancel()
+
     async def heartbeat_forever(self) -> None:
         """Write the heartbeat row and the counters every few seconds."""
         while True:
@@ -107,6 +130,73 @@ class WorkerCore:
             "cursor": self.cursor,
             "counters": dict(self.counters),
         }
+
+
+class PassLoop:
+    """A worker's passes: one every ``interval_s``, or at once when :meth:`run_now` wakes it."""
+
+    def __init__(self, loop: LoopThread, interval_s: float) -> None:
+        self.loop = loop
+        self.interval_s = interval_s
+        #: Passes that completed (a pass that returns False does not count).
+        self.passes = 0
+        self._wake: asyncio.Event | None = None
+
+    async def run(self, one_pass: Callable[[], Awaitable[bool]]) -> None:
+        """Run ``one_pass`` forever, waiting ``interval_s`` (or a wake-up) between passes."""
+        self._wake = wake = asyncio.Event()
+        while True:
+            if await one_pass():
+                self.passes += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self.interval_s)
+            wake.clear()
+
+    def run_now(self, timeout: float) -> bool:
+        """Wake the loop and block until a pass completes (True) or ``timeout`` passes (False)."""
+        started = self.passes
+        if self._wake is not None:
+            self.loop.loop.call_soon_threadsafe(self._wake.set)
+        deadline = time.monotonic() + timeout
+        while self.passes <= started:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+class WorkerActor:
+    """Actor methods every worker shares; a ``@ray.remote`` worker class inherits them.
+
+    The subclass sets ``core`` and ``loop`` in its ``__init__``.
+    """
+
+    core: WorkerCore
+    loop: LoopThread
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        """Block until the worker is ready (True), or False once ``timeout`` passes or it failed
+        (``check_health`` tells why)."""
+        deadline = time.monotonic() + timeout
+        while not self.core.ready:
+            if self.core.error or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def pid(self) -> int:
+        """The actor's process id (for operators and chaos tests)."""
+        return self.core.pid
+
+    def shutdown(self) -> None:
+        """Save the counters before the actor is killed."""
+        self.loop.call(self.core.save())
+
+    def _health(self, label: str) -> dict[str, Any]:
+        """The core's health; raises ``RuntimeError("<label>: <error>")`` if the worker failed."""
+        if self.core.error:
+            raise RuntimeError(f"{label}: {self.core.error}")
+        return self.core.health()
 
 
 def worker_settings(overrides: dict[str, Any] | None) -> Settings:

@@ -10,13 +10,12 @@ resend what was not acknowledged, so nothing is lost and nothing is stored twice
 from __future__ import annotations
 
 import ssl
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 import ray
 
-from actors.base import LoopThread, WorkerCore, start_logging, worker_settings
+from actors.base import LoopThread, WorkerActor, WorkerCore, start_logging, worker_settings
 from decnet.collector import RepositorySink
 from decnet.events.model import Event, Rejected
 from decnet.events.receiver import EventReceiver
@@ -53,7 +52,7 @@ def _server_tls(cert: str, key: str, ca: str | None) -> ssl.SSLContext:
 
 
 @ray.remote
-class CollectorActor:
+class CollectorActor(WorkerActor):
     """Ingest for one decky host (named ``collector:<host>``)."""
 
     def __init__(self, host: str, settings: dict[str, Any] | None = None) -> None:
@@ -68,7 +67,7 @@ class CollectorActor:
 
     async def _run(self) -> None:
         core = self.core
-        try:
+        async with core.starting(f"collector for {self.host} cannot start"):
             repo = await core.open_repository()
             s = self.settings
             receiver = EventReceiver(
@@ -85,19 +84,13 @@ class CollectorActor:
             self.receiver = receiver
             core.ready = True
             core.log.info("collector for %s listening on %s", self.host, s.ingest_socket)
-        except Exception as exc:
-            core.error = f"{type(exc).__name__}: {exc}"
-            core.log.error("collector for %s cannot start: %s", self.host, core.error)
-            raise
         await core.heartbeat_forever()
 
     # -- actor methods -----------------------------------------------------------------
 
     def check_health(self) -> dict[str, Any]:
         """Raise if the collector is not listening; else its health and counters."""
-        health = self.core.health()
-        if self.core.error:
-            raise RuntimeError(f"collector {self.host}: {self.core.error}")
+        health = self._health(f"collector {self.host}")
         if self.receiver is not None:
             stats = self.receiver.stats
             health["receiver"] = {
@@ -110,19 +103,6 @@ class CollectorActor:
             }
         health["tcp_port"] = self.tcp_port
         return health
-
-    def wait_ready(self, timeout: float = 30.0) -> bool:
-        """Block until the socket is listening (True) or ``timeout`` passes (False)."""
-        deadline = time.monotonic() + timeout
-        while not self.core.ready:
-            if self.core.error or time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
-
-    def pid(self) -> int:
-        """The actor's process id (for operators and chaos tests)."""
-        return self.core.pid
 
     def counters(self) -> dict[str, int]:
         """Counters since the collector first ran (carried over restarts)."""

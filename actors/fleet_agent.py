@@ -9,14 +9,20 @@ Ray restarts it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from typing import Any
 
 import ray
 
-from actors.base import HEARTBEAT_S, LoopThread, WorkerCore, start_logging, worker_settings
+from actors.base import (
+    HEARTBEAT_S,
+    LoopThread,
+    PassLoop,
+    WorkerActor,
+    WorkerCore,
+    start_logging,
+    worker_settings,
+)
 from decnet.engine.reconcile import reconcile_host
 
 #: Seconds between reconcile passes when nobody asks for one.
@@ -24,8 +30,8 @@ RECONCILE_S = 10.0
 
 
 @ray.remote
-class FleetAgentActor:
-    """The fleet of one decky host (named ``fleet_agent:<host>``)."""
+class FleetAgentActor(WorkerActor):
+    """The fleet of one decky host (named ``fleet_agent:<host>``); its deckies outlive it."""
 
     def __init__(self, host: str, settings: dict[str, Any] | None = None) -> None:
         self.host = host
@@ -34,30 +40,16 @@ class FleetAgentActor:
         self.core = WorkerCore(f"fleet_agent:{host}", "fleet_agent", self.settings)
         self.last: dict[str, Any] = {}
         self.loop = LoopThread(f"fleet-agent-{host}")
-        self._wake: asyncio.Event | None = None
-        self._passes = 0
+        self.passes = PassLoop(self.loop, RECONCILE_S)
         self.loop.spawn(self._run())
 
     async def _run(self) -> None:
-        core = self.core
-        self._wake = asyncio.Event()
-        try:
-            await core.open_repository()
-            core.ready = True
-        except Exception as exc:
-            core.error = f"{type(exc).__name__}: {exc}"
-            raise
-        heartbeat = asyncio.create_task(core.heartbeat_forever())
-        try:
-            while True:
-                await self._pass()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), RECONCILE_S)
-                self._wake.clear()
-        finally:
-            heartbeat.cancel()
+        async with self.core.starting():
+            await self.core.open_repository()
+            self.core.ready = True
+        await self.core.beating(self.passes.run(self._pass))
 
-    async def _pass(self) -> None:
+    async def _pass(self) -> bool:
         core = self.core
         assert core.repo is not None
         try:
@@ -65,7 +57,7 @@ class FleetAgentActor:
         except Exception as exc:  # a pass that fails is logged and retried on the next one
             core.counters["errors"] = core.counters.get("errors", 0) + 1
             core.log.exception("reconcile pass on %s failed: %s", self.host, exc)
-            return
+            return False
         counters = core.counters
         counters["passes"] = counters.get("passes", 0) + 1
         counters["deployed"] = counters.get("deployed", 0) + len(result.deployed)
@@ -81,43 +73,19 @@ class FleetAgentActor:
             "failed": result.failed,
             "running": result.running,
         }
-        self._passes += 1
         await core.save()
+        return True
 
     # -- actor methods -----------------------------------------------------------------
 
     def reconcile_now(self, timeout: float = 300.0) -> dict[str, Any]:
         """Run a pass now and wait for it; return what it did."""
-        started = self._passes
-        if self._wake is not None:
-            self.loop.loop.call_soon_threadsafe(self._wake.set)
-        deadline = time.monotonic() + timeout
-        while self._passes <= started and time.monotonic() < deadline:
-            time.sleep(0.05)
+        self.passes.run_now(timeout)
         return dict(self.last)
-
-    def wait_ready(self, timeout: float = 30.0) -> bool:
-        """Block until the agent has its repository (True) or ``timeout`` passes (False)."""
-        deadline = time.monotonic() + timeout
-        while not self.core.ready:
-            if self.core.error or time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
 
     def check_health(self) -> dict[str, Any]:
         """Raise if the agent cannot work; else its health, counters and last pass."""
-        if self.core.error:
-            raise RuntimeError(f"fleet agent {self.host}: {self.core.error}")
-        health = self.core.health()
+        health = self._health(f"fleet agent {self.host}")
         health["last_pass"] = self.last
         health["heartbeat_s"] = HEARTBEAT_S
         return health
-
-    def pid(self) -> int:
-        """The actor's process id."""
-        return self.core.pid
-
-    def shutdown(self) -> None:
-        """Save the counters before the actor is killed (its deckies keep running)."""
-        self.loop.call(self.core.save())

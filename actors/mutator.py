@@ -9,7 +9,6 @@ restarted mutator keeps the schedule.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from typing import Any
 
 import ray
 
-from actors.base import LoopThread, WorkerCore, start_logging, worker_settings
+from actors.base import LoopThread, PassLoop, WorkerActor, WorkerCore, start_logging, worker_settings
 from decnet.mutator.schedule import Schedule, load_schedule, scheduled_pass
 
 #: Seconds between schedule passes.
@@ -37,7 +36,7 @@ def wake_agent(host: str) -> bool:
 
 
 @ray.remote
-class MutatorActor:
+class MutatorActor(WorkerActor):
     """The fleet's mutator (named ``mutator``)."""
 
     def __init__(
@@ -51,26 +50,17 @@ class MutatorActor:
         self.schedule: Schedule | None = None
         self.last: dict[str, Any] = {}
         self.loop = LoopThread("mutator")
+        self.passes = PassLoop(self.loop, tick_s)
         self.loop.spawn(self._run())
 
     async def _run(self) -> None:
-        core = self.core
-        try:
-            repo = await core.open_repository()
+        async with self.core.starting():
+            repo = await self.core.open_repository()
             self.schedule = await load_schedule(repo, self.unit_s)
-            core.ready = True
-        except Exception as exc:
-            core.error = f"{type(exc).__name__}: {exc}"
-            raise
-        heartbeat = asyncio.create_task(core.heartbeat_forever())
-        try:
-            while True:
-                await self._pass()
-                await asyncio.sleep(self.tick_s)
-        finally:
-            heartbeat.cancel()
+            self.core.ready = True
+        await self.core.beating(self.passes.run(self._pass))
 
-    async def _pass(self) -> None:
+    async def _pass(self) -> bool:
         core = self.core
         assert core.repo is not None and self.schedule is not None
         try:
@@ -78,7 +68,7 @@ class MutatorActor:
         except Exception as exc:  # logged and retried on the next tick
             core.counters["errors"] = core.counters.get("errors", 0) + 1
             core.log.exception("mutator pass failed: %s", exc)
-            return
+            return False
         for host in sorted(result.hosts):
             with contextlib.suppress(Exception):
                 if not wake_agent(host):
@@ -99,30 +89,12 @@ class MutatorActor:
                 "mutated": [o.decky for o in result.mutated],
                 "failed": dict(result.failed),
             }
+        return True
 
     # -- actor methods -----------------------------------------------------------------
 
-    def wait_ready(self, timeout: float = 30.0) -> bool:
-        """Block until the mutator has its repository and schedule (True) or ``timeout`` passes."""
-        deadline = time.monotonic() + timeout
-        while not self.core.ready:
-            if self.core.error or time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
-
     def check_health(self) -> dict[str, Any]:
         """Raise if the mutator cannot work; else its health, counters and last mutations."""
-        if self.core.error:
-            raise RuntimeError(f"mutator: {self.core.error}")
-        health = self.core.health()
+        health = self._health("mutator")
         health["last"] = self.last
         return health
-
-    def pid(self) -> int:
-        """The actor's process id."""
-        return self.core.pid
-
-    def shutdown(self) -> None:
-        """Save the counters before the actor is killed."""
-        self.loop.call(self.core.save())

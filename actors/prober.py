@@ -7,15 +7,13 @@ checks, failures, flagged deckies) are saved with its heartbeat.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 import ray
 
-from actors.base import LoopThread, WorkerCore, start_logging, worker_settings
+from actors.base import LoopThread, PassLoop, WorkerActor, WorkerCore, start_logging, worker_settings
 from decnet.prober.runner import Prober
 from decnet.prober.store import prune, store_reports
 
@@ -24,7 +22,7 @@ PROBE_INTERVAL_S = 300.0
 
 
 @ray.remote
-class ProberActor:
+class ProberActor(WorkerActor):
     """The fleet's realism prober (named ``prober``)."""
 
     def __init__(self, settings: dict[str, Any] | None = None, interval_s: float = PROBE_INTERVAL_S) -> None:
@@ -33,31 +31,17 @@ class ProberActor:
         self.core = WorkerCore("prober", "prober", self.settings)
         self.interval_s = interval_s
         self.last: dict[str, Any] = {}
-        self._passes = 0
-        self._wake: asyncio.Event | None = None
         self.loop = LoopThread("prober")
+        self.passes = PassLoop(self.loop, interval_s)
         self.loop.spawn(self._run())
 
     async def _run(self) -> None:
-        core = self.core
-        self._wake = asyncio.Event()
-        try:
-            await core.open_repository()
-            core.ready = True
-        except Exception as exc:
-            core.error = f"{type(exc).__name__}: {exc}"
-            raise
-        heartbeat = asyncio.create_task(core.heartbeat_forever())
-        try:
-            while True:
-                await self._pass()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.interval_s)
-                self._wake.clear()
-        finally:
-            heartbeat.cancel()
+        async with self.core.starting():
+            await self.core.open_repository()
+            self.core.ready = True
+        await self.core.beating(self.passes.run(self._pass))
 
-    async def _pass(self) -> None:
+    async def _pass(self) -> bool:
         core = self.core
         assert core.repo is not None
         started = time.monotonic()
@@ -69,7 +53,7 @@ class ProberActor:
         except Exception as exc:  # a failed pass is logged and retried on the next one
             core.counters["errors"] = core.counters.get("errors", 0) + 1
             core.log.exception("prober pass failed: %s", exc)
-            return
+            return False
         counters = core.counters
         counters["passes"] = counters.get("passes", 0) + 1
         counters["checks"] = counters.get("checks", 0) + sum(len(r.applicable) for r in reports)
@@ -91,42 +75,18 @@ class ProberActor:
                     report.score,
                     ", ".join(v.check for v in report.failed) or report.error,
                 )
-        self._passes += 1
         await core.save()
+        return True
 
     # -- actor methods -----------------------------------------------------------------
 
     def probe_now(self, timeout: float = 300.0) -> dict[str, Any]:
         """Run a pass now and wait for it; return its scores and flagged deckies."""
-        started = self._passes
-        if self._wake is not None:
-            self.loop.loop.call_soon_threadsafe(self._wake.set)
-        deadline = time.monotonic() + timeout
-        while self._passes <= started and time.monotonic() < deadline:
-            time.sleep(0.05)
+        self.passes.run_now(timeout)
         return dict(self.last)
-
-    def wait_ready(self, timeout: float = 30.0) -> bool:
-        """Block until the prober has its repository (True) or ``timeout`` passes (False)."""
-        deadline = time.monotonic() + timeout
-        while not self.core.ready:
-            if self.core.error or time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
 
     def check_health(self) -> dict[str, Any]:
         """Raise if the prober cannot work; else its health, counters and last pass."""
-        if self.core.error:
-            raise RuntimeError(f"prober: {self.core.error}")
-        health = self.core.health()
+        health = self._health("prober")
         health["last_pass"] = self.last
         return health
-
-    def pid(self) -> int:
-        """The actor's process id."""
-        return self.core.pid
-
-    def shutdown(self) -> None:
-        """Save the counters before the actor is killed."""
-        self.loop.call(self.core.save())

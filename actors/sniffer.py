@@ -10,12 +10,11 @@ counters with its heartbeat; a restarted sniffer resumes counting from the saved
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import ray
 
-from actors.base import LoopThread, WorkerCore, start_logging, worker_settings
+from actors.base import LoopThread, WorkerActor, WorkerCore, start_logging, worker_settings
 from decnet.sniffer import Sniffer, SnifferConfig
 
 #: Seconds between attempts to open the interface.
@@ -23,7 +22,7 @@ RETRY_S = 5.0
 
 
 @ray.remote
-class SnifferActor:
+class SnifferActor(WorkerActor):
     """Passive fingerprinting on one interface (named ``sniffer:<iface>``)."""
 
     def __init__(
@@ -41,12 +40,8 @@ class SnifferActor:
 
     async def _run(self) -> None:
         core = self.core
-        try:
+        async with core.starting(f"sniffer on {self.iface} cannot reach the repository"):
             repo = await core.open_repository()
-        except Exception as exc:
-            core.error = f"{type(exc).__name__}: {exc}"
-            core.log.error("sniffer on %s cannot reach the repository: %s", self.iface, core.error)
-            raise
         self.base = dict(core.counters)
         heartbeat = asyncio.ensure_future(core.heartbeat_forever())
         sniffer = Sniffer(
@@ -91,29 +86,13 @@ class SnifferActor:
 
     def check_health(self) -> dict[str, Any]:
         """Raise if capture failed; else health, counters and the interface."""
-        if self.core.error:
-            raise RuntimeError(f"sniffer {self.iface}: {self.core.error}")
+        health = self._health(f"sniffer {self.iface}")
         if self.sniffer is not None and self.core.ready and not self.sniffer.capturing:
             raise RuntimeError(f"sniffer {self.iface}: capture thread stopped")
-        health = self.core.health()
         health["iface"] = self.iface
         if self.sniffer is not None:
             health["tracked_flows"] = self.sniffer.counters()["tracked_flows"]
         return health
-
-    def wait_ready(self, timeout: float = 30.0) -> bool:
-        """Block until capturing (True), or False once ``timeout`` passes or an attempt failed
-        (the sniffer keeps retrying; ``check_health`` tells why)."""
-        deadline = time.monotonic() + timeout
-        while not self.core.ready:
-            if self.core.error or time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
-
-    def pid(self) -> int:
-        """The actor's process id."""
-        return self.core.pid
 
     def counters(self) -> dict[str, int]:
         """Counters since the sniffer first ran (carried over restarts)."""
