@@ -70,12 +70,16 @@ def test_sigkill_three_times_while_streaming_20000_events_loses_and_duplicates_n
     ray_cluster: None, settings: Settings, tmp_path: Path
 ) -> None:
     collector = ensure_worker("collector", settings, HOST)
-    events = [Event.new("decky-01", "ssh", "auth", src_ip="10.1.2.3", fields={"n": str(i)}) for i in range(20_000)]
+    events = [
+        Event.new("decky-01", "ssh", "auth", src_ip="10.1.2.3", fields={"n": str(i)}) for i in range(20_000)
+    ]
     kills: list[float] = []
 
     async def stream() -> EventSender:
         sender = EventSender(
-            f"unix:{settings.ingest_socket}", Spool(tmp_path / "spool", memory_items=50_000), reconnect_max_delay=0.2
+            f"unix:{settings.ingest_socket}",
+            Spool(tmp_path / "spool", memory_items=50_000),
+            reconnect_max_delay=0.2,
         )
         await sender.start()
         for i, event in enumerate(events):

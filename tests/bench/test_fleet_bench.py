@@ -16,7 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.skipif(os.geteuid() != 0, reason="the fleet bench needs root")
 def test_fleet_bench_prints_its_json_line() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "fleet.py"), "--deckies", "1", "--no-docker", "--services", "http"],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "fleet.py"),
+            "--deckies",
+            "1",
+            "--no-docker",
+            "--services",
+            "http",
+        ],
         capture_output=True,
         text=True,
         timeout=180,

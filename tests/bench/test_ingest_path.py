@@ -19,5 +19,10 @@ def test_bench_prints_its_json_line() -> None:
         check=True,
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(figures) == {"parse_lines_per_s", "sqlite_events_per_s", "mysql_events_per_s", "raw_sqlite_rows_per_s"}
+    assert set(figures) == {
+        "parse_lines_per_s",
+        "sqlite_events_per_s",
+        "mysql_events_per_s",
+        "raw_sqlite_rows_per_s",
+    }
     assert all(isinstance(value, int) and value > 0 for value in figures.values())

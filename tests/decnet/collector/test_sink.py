@@ -15,7 +15,10 @@ from tests.decnet.events.helpers import wait_for
 
 
 def _events(n: int) -> list[Event]:
-    return [Event.new("decky-07", "http", "request", src_ip="10.9.0.8", fields={"path": f"/p/{i}"}) for i in range(n)]
+    return [
+        Event.new("decky-07", "http", "request", src_ip="10.9.0.8", fields={"path": f"/p/{i}"})
+        for i in range(n)
+    ]
 
 
 async def test_receiver_that_goes_away_mid_stream_still_stores_every_event_once(
@@ -25,7 +28,9 @@ async def test_receiver_that_goes_away_mid_stream_still_stores_every_event_once(
     sink = RepositorySink(repo)
     receiver = EventReceiver(sink, batch_size=250, flush_interval=0.02)
     await receiver.start_unix(sock)
-    sender = EventSender(f"unix:{sock}", Spool(tmp_path / "spool", memory_items=500), reconnect_max_delay=0.05)
+    sender = EventSender(
+        f"unix:{sock}", Spool(tmp_path / "spool", memory_items=500), reconnect_max_delay=0.05
+    )
     await sender.start()
     events = _events(4000)
     for event in events[:2000]:
@@ -50,7 +55,9 @@ async def test_receiver_that_goes_away_mid_stream_still_stores_every_event_once(
     assert len(events) - 250 <= counted <= len(events)
 
 
-async def test_bad_frames_land_in_quarantine_with_reason_and_bytes(repo: SQLModelRepository, tmp_path: Path) -> None:
+async def test_bad_frames_land_in_quarantine_with_reason_and_bytes(
+    repo: SQLModelRepository, tmp_path: Path
+) -> None:
     sock = tmp_path / "ingest.sock"
     receiver = EventReceiver(RepositorySink(repo), flush_interval=0.01)
     await receiver.start_unix(sock)

@@ -73,7 +73,11 @@ def syn_ack_ttl(iface: str, mac: str, ip: str, port: int) -> int | None:
     # Scapy reads the routing table once, at import; name the source address ourselves.
     src = run("ip", "-o", "-4", "addr", "show", "dev", iface).stdout.split()[3].split("/")[0]
     for _ in range(3):
-        probe = Ether(dst=mac) / IP(src=src, dst=ip) / TCP(sport=40000 + secrets.randbelow(20000), dport=port, flags="S")
+        probe = (
+            Ether(dst=mac)
+            / IP(src=src, dst=ip)
+            / TCP(sport=40000 + secrets.randbelow(20000), dport=port, flags="S")
+        )
         reply = srp1(probe, iface=iface, timeout=2)
         if reply is not None and TCP in reply and reply[TCP].flags.SA:
             return int(reply[IP].ttl)

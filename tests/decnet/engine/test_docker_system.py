@@ -75,12 +75,16 @@ async def test_docker_fleet_hardened_containers_serve_as_their_persona(
             assert attrs["Config"]["Labels"]["decnet.owned"] == "1"
         await curl("-u", "admin:s3cret", f"http://{fleet.deckies[0].ip}/")
         await wait_for(
-            lambda: {e.decky for e in sink.events.values() if e.event_type == "request"}
-            == {s.name for s in fleet.deckies},
+            lambda: (
+                {e.decky for e in sink.events.values() if e.event_type == "request"}
+                == {s.name for s in fleet.deckies}
+            ),
             timeout=30,
             what="request events from both containers",
         )
-        assert any(e.event_type == "auth" and e.fields.get("password") == "s3cret" for e in sink.events.values())
+        assert any(
+            e.event_type == "auth" and e.fields.get("password") == "s3cret" for e in sink.events.values()
+        )
     finally:
         await asyncio.to_thread(engine.teardown)
     import docker

@@ -51,14 +51,28 @@ def test_two_deckies_reachable_with_their_own_identity_and_torn_down_cleanly(
     backend.check()
     hairpin = ensure_hairpin(parent, f"10.213.{n}.2", 24)
     nets = [
-        DeckyNetwork(f"t{n}-lin", f"10.213.{n}.10", 24, f"10.213.{n}.1", "00:50:56:0a:00:01",
-                     {"net.ipv4.ip_default_ttl": 64}),
-        DeckyNetwork(f"t{n}-win", f"10.213.{n}.11", 24, None, "00:15:5d:0a:00:02",
-                     {"net.ipv4.ip_default_ttl": 128, "net.ipv4.tcp_timestamps": 1}),
+        DeckyNetwork(
+            f"t{n}-lin",
+            f"10.213.{n}.10",
+            24,
+            f"10.213.{n}.1",
+            "00:50:56:0a:00:01",
+            {"net.ipv4.ip_default_ttl": 64},
+        ),
+        DeckyNetwork(
+            f"t{n}-win",
+            f"10.213.{n}.11",
+            24,
+            None,
+            "00:15:5d:0a:00:02",
+            {"net.ipv4.ip_default_ttl": 128, "net.ipv4.tcp_timestamps": 1},
+        ),
     ]
     try:
         for net in nets:
-            status = backend.deploy(net, [sys.executable, "-c", ECHO, net.ip, net.name], tmp_path / f"{net.name}.log")
+            status = backend.deploy(
+                net, [sys.executable, "-c", ECHO, net.ip, net.name], tmp_path / f"{net.name}.log"
+            )
             assert status.state == "running"
         for net in nets:
             assert _wait_banner(net.ip) == net.name.encode()
@@ -121,7 +135,9 @@ def test_bad_identity_is_refused() -> None:
 
 def test_ipvlan_needs_a_kernel_that_has_it(lan: tuple[str, int], tmp_path: Path) -> None:
     parent, _ = lan
-    probe = run("ip", "link", "add", "link", parent, "name", "dnipvchk", "type", "ipvlan", "mode", "l2", check=False)
+    probe = run(
+        "ip", "link", "add", "link", parent, "name", "dnipvchk", "type", "ipvlan", "mode", "l2", check=False
+    )
     if probe.returncode == 0:
         run("ip", "link", "del", "dnipvchk")
         NetnsBackend(parent, tmp_path, link_kind="ipvlan").check()  # this kernel has it: no error

@@ -63,7 +63,9 @@ def test_split_at_every_byte_boundary_reassembles_the_same_events(items: list[tu
 
 @given(messages, st.lists(st.integers(1, 50), min_size=1, max_size=30))
 @settings(max_examples=100, deadline=None)
-def test_arbitrary_chunking_reassembles_the_same_events(items: list[tuple[bytes, bool]], sizes: list[int]) -> None:
+def test_arbitrary_chunking_reassembles_the_same_events(
+    items: list[tuple[bytes, bool]], sizes: list[int]
+) -> None:
     blob, expected = _stream(items)
     chunks, pos, i = [], 0, 0
     while pos < len(blob):

@@ -114,7 +114,7 @@ def test_rfc_examples_parse() -> None:
     )
     assert one.msg == "'su root' failed for lonvick on /dev/pts/8"
     three = parse_message(
-        b'<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 '
+        b"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 "
         b'[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] '
         b"\xef\xbb\xbfAn application event log entry..."
     )
@@ -122,7 +122,7 @@ def test_rfc_examples_parse() -> None:
         "exampleSDID@32473": [("iut", "3"), ("eventSource", "Application"), ("eventID", "1011")]
     }
     four = parse_message(
-        b'<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 '
+        b"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 "
         b'[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]'
     )
     assert list(four.structured_data) == ["exampleSDID@32473", "examplePriority@32473"]
@@ -177,25 +177,31 @@ def test_nil_timestamp_uses_receive_time() -> None:
         (b'<13>1 2026-11-28 13:06:44Z d s - t [decnet@32473 eid="x"]', "bad TIMESTAMP"),
         (b'<13>1 2026-11-28T13:06:44+24:00 d s - t [decnet@32473 eid="x"]', "bad timestamp offset"),
         (b'<13>1 2026-11-28T13:06:44Z d\xc3\xa9 s - t [decnet@32473 eid="x"]', "bad header"),
-        (b'<13>1 2026-11-28T13:06:44Z d ' + b"a" * 49 + b' - t [decnet@32473 eid="x"]', "bad header"),
-        (b'<13>1 2026-11-28T13:06:44Z d s - ' + b"m" * 33 + b' [decnet@32473 eid="x"]', "bad header"),
+        (b"<13>1 2026-11-28T13:06:44Z d " + b"a" * 49 + b' - t [decnet@32473 eid="x"]', "bad header"),
+        (b"<13>1 2026-11-28T13:06:44Z d s - " + b"m" * 33 + b' [decnet@32473 eid="x"]', "bad header"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x]"]', "bad SD"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x"', "bad SD"),
-        (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid=x]', "bad SD"),
+        (b"<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid=x]", "bad SD"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 e d="x"]', "bad SD"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x"][decnet@32473 a="b"]', "duplicate SD-ID"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" eid="y"]', "duplicate SD-PARAM"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 a="1" a="\\"2"]', "duplicate SD-PARAM"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x"]junk', "junk after"),
-        (b'<13>1 2026-11-28T13:06:44Z d s - t nope', "bad STRUCTURED-DATA"),
+        (b"<13>1 2026-11-28T13:06:44Z d s - t nope", "bad STRUCTURED-DATA"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 a="b"]', "missing or bad eid"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [other@1 eid="x"]', "no [decnet@32473]"),
         (b'<13>1 2026-11-28T13:06:44Z - s - t [decnet@32473 eid="x"]', "HOSTNAME, APP-NAME and MSGID"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" src_port="70000"]', "bad src_port"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" src_port="-1"]', "bad src_port"),
         (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x"] \xff\xfe', "invalid UTF-8"),
-        (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" sid="' + b"s" * 129 + b'"]', "sid longer"),
-        (b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" src_ip="' + b"1" * 46 + b'"]', "src_ip longer"),
+        (
+            b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" sid="' + b"s" * 129 + b'"]',
+            "sid longer",
+        ),
+        (
+            b'<13>1 2026-11-28T13:06:44Z d s - t [decnet@32473 eid="x" src_ip="' + b"1" * 46 + b'"]',
+            "src_ip longer",
+        ),
         (b"\x00\x01\x02binary", "bad PRI"),
         (b"", "bad PRI"),
     ],

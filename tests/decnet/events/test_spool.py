@@ -79,7 +79,9 @@ def test_a_torn_last_record_is_cut(tmp_path: Path) -> None:
     assert second.take(100) == _items(5)
 
 
-def test_segments_rotate_and_are_deleted_when_drained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_segments_rotate_and_are_deleted_when_drained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("decnet.events.spool._SEGMENT_BYTES", 1000)
     spool = Spool(tmp_path, memory_items=1)
     for item in _items(500):
