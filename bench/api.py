@@ -30,12 +30,14 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,17 +47,22 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RAY_AUTH_MODE", "token")  # as decnet up: token authentication on Ray connections
 
 import httpx  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
 
 from decnet.config import Settings  # noqa: E402
 from decnet.db import get_repository  # noqa: E402
-from decnet.db.models import attacker_table, event_table  # noqa: E402
+from decnet.db.types import db_time_text, json_dumps  # noqa: E402
 
 RAY_PORT = 6395
 ADMIN_PASSWORD = "bench-admin-password"
 JWT_SECRET = "bench-api-signing-key-0123456789abcdefgh"
 SERVICES = ("ssh", "http", "smb", "rdp", "ftp", "redis", "mysql", "telnet")
 TYPES = ("connect", "auth", "command", "request", "disconnect")
+
+
+def load_average() -> str:
+    """The host's load average (1, 5, 15 minutes), to read the figures by."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def free_port() -> int:
@@ -68,68 +75,88 @@ def attacker_ip(i: int) -> str:
     return f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
 
 
-def settings_for(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, jwt_secret=JWT_SECRET, admin_password=ADMIN_PASSWORD)
+def settings_for(data_dir: Path, **values: Any) -> Settings:
+    return Settings(data_dir=data_dir, jwt_secret=JWT_SECRET, admin_password=ADMIN_PASSWORD, **values)
+
+
+def _event_rows(events: int, attackers: int, base: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+    step = timedelta(days=7) / max(1, events)
+    for i in range(events):
+        src = rng.randrange(attackers)
+        etype = TYPES[i % len(TYPES)]
+        fields = {"username": "root", "password": f"pw{i % 977}"} if etype == "auth" else {"n": str(i)}
+        at = db_time_text(base + step * i)
+        ip = attacker_ip(src)
+        yield (
+            f"{i:032x}",
+            at,
+            at,
+            f"decky-{src % 40:02d}",
+            SERVICES[src % len(SERVICES)],
+            etype,
+            ip,
+            1024 + i % 60000,
+            f"s{src}-{i // 50}",
+            json_dumps(fields),
+            f"{etype} from {ip}",
+            16,
+            6,
+        )
+
+
+def _attacker_rows(
+    events: int, attackers: int, base: datetime, rng: random.Random
+) -> Iterator[tuple[Any, ...]]:
+    now = datetime.now(UTC)
+    for i in range(attackers):
+        yield (
+            attacker_ip(i),
+            db_time_text(base),
+            db_time_text(now - timedelta(seconds=i)),
+            events // max(1, attackers),
+            3,
+            10,
+            rng.random() * 100,
+            db_time_text(now),
+        )
+
+
+def _bulk_insert(path: Path, events: int, attackers: int) -> None:
+    """Both tables in one transaction of ``executemany`` calls on a plain sqlite3 connection."""
+    rng = random.Random(7)
+    base = datetime.now(UTC) - timedelta(days=7)
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA synchronous = OFF")
+        with db:
+            db.executemany(
+                "INSERT INTO event (eid, timestamp, received_at, decky, service, event_type, src_ip,"
+                " src_port, sid, fields, message, facility, severity)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _event_rows(events, attackers, base, rng),
+            )
+            db.executemany(
+                "INSERT INTO attacker (ip, first_seen, last_seen, event_count, session_count, auth_attempts,"
+                " score, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                _attacker_rows(events, attackers, base, rng),
+            )
+    finally:
+        db.close()
 
 
 async def fill(data_dir: Path, events: int, attackers: int) -> float:
-    """Bulk-insert ``events`` events from ``attackers`` sources and their attacker rows; seconds taken."""
+    """``events`` events from ``attackers`` sources and their attacker rows, in the repository's schema
+    (migrated by the repository, then bulk-inserted); seconds taken."""
     started = time.perf_counter()
     repo = get_repository(settings_for(data_dir))
-    await repo.initialize()
-    rng = random.Random(7)
-    base = datetime.now(UTC) - timedelta(days=7)
-    step = timedelta(days=7) / max(1, events)
-    batch = 20_000
     try:
-        for start in range(0, events, batch):
-            rows = []
-            for i in range(start, min(events, start + batch)):
-                src = rng.randrange(attackers)
-                etype = TYPES[i % len(TYPES)]
-                fields = (
-                    {"username": "root", "password": f"pw{i % 977}"} if etype == "auth" else {"n": str(i)}
-                )
-                at = base + step * i
-                rows.append(
-                    {
-                        "eid": f"{i:032x}",
-                        "timestamp": at,
-                        "received_at": at,
-                        "decky": f"decky-{src % 40:02d}",
-                        "service": SERVICES[src % len(SERVICES)],
-                        "event_type": etype,
-                        "src_ip": attacker_ip(src),
-                        "src_port": 1024 + i % 60000,
-                        "sid": f"s{src}-{i // 50}",
-                        "fields": fields,
-                        "message": f"{etype} from {attacker_ip(src)}",
-                        "facility": 16,
-                        "severity": 6,
-                    }
-                )
-            async with repo.transaction() as conn:
-                await conn.execute(insert(event_table), rows)
-        now = datetime.now(UTC)
-        for start in range(0, attackers, batch):
-            rows = [
-                {
-                    "ip": attacker_ip(i),
-                    "first_seen": base,
-                    "last_seen": now - timedelta(seconds=i),
-                    "event_count": events // max(1, attackers),
-                    "session_count": 3,
-                    "auth_attempts": 10,
-                    "score": rng.random() * 100,
-                    "profile": None,
-                    "updated_at": now,
-                }
-                for i in range(start, min(attackers, start + batch))
-            ]
-            async with repo.transaction() as conn:
-                await conn.execute(insert(attacker_table), rows)
+        await repo.initialize()
     finally:
         await repo.close()
+    path = getattr(repo, "path", None)
+    if not isinstance(path, Path):
+        raise RuntimeError("the benchmark needs a SQLite file")
+    await asyncio.to_thread(_bulk_insert, path, events, attackers)
     return time.perf_counter() - started
 
 
@@ -288,7 +315,9 @@ def with_direct(data_dir: Path, clients: int, seconds: float) -> dict[str, dict[
         child.wait(15)
 
 
-def with_serve(data_dir: Path, clients: int, seconds: float) -> dict[str, dict[str, float]] | None:
+def with_serve(
+    data_dir: Path, clients: int, seconds: float, replicas: int
+) -> dict[str, dict[str, float]] | None:
     """The same suite through Ray Serve on a private Ray head; None if Serve cannot start here."""
     ray_dir = Path(tempfile.mkdtemp(prefix="decnet-bench-ray-"))
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
@@ -313,7 +342,7 @@ def with_serve(data_dir: Path, clients: int, seconds: float) -> dict[str, dict[s
         import ray
         from ray import serve
 
-        from serve.app import APP_NAME, build
+        from serve.app import run
 
         deadline = time.monotonic() + 60
         while True:  # the head's GCS port accepts connections once it is up
@@ -326,9 +355,8 @@ def with_serve(data_dir: Path, clients: int, seconds: float) -> dict[str, dict[s
                 time.sleep(0.5)
         ray.init(address=f"127.0.0.1:{RAY_PORT}", log_to_driver=False)
         port = free_port()
-        serve.start(http_options={"host": "127.0.0.1", "port": port})
-        serve.run(build(settings_for(data_dir)), name=APP_NAME, route_prefix="/", blocking=False)
-        url = f"http://127.0.0.1:{port}"
+        settings = settings_for(data_dir, web_host="127.0.0.1", web_port=port)
+        url = run(settings, num_replicas=replicas)  # the deployment `decnet up` makes
         wait_healthy(url, 120)
         return run_suite(url, "serve", clients, seconds)
     except Exception as error:  # report, do not hide: the JSON then has a null ratio
@@ -361,6 +389,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--no-serve", action="store_true", help="measure the app directly only")
+    parser.add_argument("--replicas", type=int, default=1, help="Serve replicas of the web app (default 1)")
     parser.add_argument("--serve-direct", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_direct:
@@ -368,12 +397,14 @@ def main() -> None:
         return
     events = args.events or (200_000 if args.quick else 1_000_000)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
+    print(load_average(), flush=True)
     with tempfile.TemporaryDirectory(prefix="decnet-bench-api-") as tmp:
         data_dir = Path(tmp)
         filled = asyncio.run(fill(data_dir, events, args.attackers))
         print(f"filled {events} events and {args.attackers} attackers in {filled:.1f} s", flush=True)
         direct = with_direct(data_dir, args.clients, seconds)
-        served = None if args.no_serve else with_serve(data_dir, args.clients, seconds)
+        served = None if args.no_serve else with_serve(data_dir, args.clients, seconds, args.replicas)
+    print(load_average(), flush=True)
     ratio = None
     if served is not None:
         ratios = [served[k]["p99_ms"] / max(0.1, direct[k]["p99_ms"]) for k in direct]

@@ -115,9 +115,30 @@ def attacker_out(row: Any) -> AttackerOut:
     )
 
 
-def _filtered(behaviour: str | None, technique: str | None, decky: str | None) -> Select[Any]:
+#: The attacker columns :func:`attacker_out` reads (a page reads only these).
+_LIST_COLUMNS = tuple(
+    attacker_table.c[name]
+    for name in (
+        "id",
+        "ip",
+        "first_seen",
+        "last_seen",
+        "event_count",
+        "session_count",
+        "auth_attempts",
+        "score",
+        "behaviour",
+        "profile",
+        "summary",
+    )
+)
+
+
+def _filtered(
+    behaviour: str | None, technique: str | None, decky: str | None, columns: tuple[Any, ...] = ()
+) -> Select[Any]:
     a = attacker_table
-    stmt = select(a)
+    stmt = select(*columns) if columns else select(a)
     if behaviour is not None:
         stmt = stmt.where(a.c.behaviour == behaviour)
     if technique is not None:
@@ -142,7 +163,11 @@ async def list_attackers(
     """Attackers matching every filter, by ``sort`` descending (ties by id), ``limit`` at a time."""
     a = attacker_table
     key = a.c.score if sort == "score" else a.c.last_seen
-    stmt = _filtered(behaviour, technique, decky).order_by(key.desc(), a.c.id.desc()).limit(limit + 1)
+    stmt = (
+        _filtered(behaviour, technique, decky, _LIST_COLUMNS)
+        .order_by(key.desc(), a.c.id.desc())
+        .limit(limit + 1)
+    )
     if cursor:
         value, id_ = decode_cursor(cursor, sort)
         stmt = stmt.where(or_(key < value, and_(key == value, a.c.id < id_)))
