@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from decnet.fleet.catalog.archetypes import ARCHETYPES, Archetype, default_distros
 from decnet.fleet.catalog.distros import DISTROS
 from decnet.fleet.catalog.os_profiles import OS_PROFILES
-from decnet.fleet.catalog.services import SERVICES
+from decnet.fleet.catalog.services import SERVICES, port_clashes
 from decnet.fleet.catalog.vendors import MAC_VENDORS, vendor_of, vendor_weights
 from decnet.fleet.errors import FleetConfigError
 from decnet.fleet.hostnames import hostname_style_for, make_hostname
@@ -183,6 +183,8 @@ def random_services(
     for _ in range(64):
         count = rng.randint(1, min(3, len(unique)))
         chosen = rng.sample(unique, count)
+        if port_clashes(chosen):
+            continue  # e.g. smtp and smtp_relay: one decky cannot listen twice on port 25
         if current is None or set(chosen) != current:
             return [s for s in unique if s in chosen]  # in pool order
     return None

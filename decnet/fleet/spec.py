@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from decnet.fleet.catalog.archetypes import ARCHETYPES
 from decnet.fleet.catalog.distros import DISTROS
 from decnet.fleet.catalog.os_profiles import OS_PROFILES, sysctls_for
-from decnet.fleet.catalog.services import SERVICES
+from decnet.fleet.catalog.services import SERVICES, port_clashes
 
 Backend = Literal["docker", "netns", "local"]
 Mode = Literal["unihost", "swarm"]
@@ -201,6 +201,13 @@ class DeckySpec(BaseModel):
         stray = sorted(set(self.service_config) - set(self.services))
         if stray:
             raise ValueError(f"service_config for {stray}, which the decky does not run")
+        overrides = {slug: cfg["ports"] for slug, cfg in self.service_config.items() if "ports" in cfg}
+        clashes = port_clashes(self.services, overrides)
+        if clashes:
+            raise ValueError(
+                f"services {self.services} would listen on the same port ({'; '.join(clashes)}); "
+                "give one of them other ports ([<decky>.<service>] ports = ...)"
+            )
         return self
 
     @property

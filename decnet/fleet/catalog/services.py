@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -87,3 +88,39 @@ def is_builtin_service(slug: str) -> bool:
 def default_ports(slug: str) -> tuple[ServicePort, ...]:
     """The default ports of built-in service ``slug`` (``KeyError`` if unknown)."""
     return SERVICES[slug].ports
+
+
+def _override_ports(value: object) -> list[int] | None:
+    """Ports of a ``ports`` config override (``"25, 587"`` or a list); None if unreadable."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list | tuple) else None
+    if items is None:
+        return None
+    ports = []
+    for item in items:
+        text = str(item).strip()
+        if not text.isdigit():
+            return None  # the service's own config check reports it
+        ports.append(int(text))
+    return ports
+
+
+def port_clashes(slugs: Iterable[str], overrides: Mapping[str, object] | None = None) -> list[str]:
+    """Ports two built-in services of one decky would both listen on (``"25/tcp: smtp, smtp_relay"``).
+
+    ``overrides`` maps a slug to its ``ports`` config value, which replaces its defaults (on the
+    default ports' protocols).
+    """
+    owners: dict[tuple[int, str], list[str]] = {}
+    for slug in dict.fromkeys(slugs):
+        info = SERVICES.get(slug)
+        if info is None:
+            continue
+        listening = {(p.port, p.proto) for p in info.ports}
+        override = _override_ports((overrides or {}).get(slug))
+        if override is not None:
+            protos = {p.proto for p in info.ports}
+            listening = {(port, proto) for port in override for proto in protos}
+        for key in sorted(listening):
+            owners.setdefault(key, []).append(slug)
+    clashes = sorted((key, who) for key, who in owners.items() if len(who) > 1)
+    return [f"{port}/{proto}: {', '.join(who)}" for (port, proto), who in clashes]
