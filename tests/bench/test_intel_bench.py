@@ -31,6 +31,6 @@ def test_bench_prints_its_json_line() -> None:
         check=True,
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(figures) == {"correlate_events_per_s", "profile_latency_p50_s", "profile_latency_p99_s"}
-    assert figures["correlate_events_per_s"] > 0
+    assert {"correlate_events_per_s", "profile_latency_p50_s", "profile_latency_p99_s"} <= set(figures)
+    assert figures["correlate_events_per_s"] > 0 and figures["correlate_events_per_cpu_s"] > 0
     assert 0 < figures["profile_latency_p50_s"] <= figures["profile_latency_p99_s"] < 30
