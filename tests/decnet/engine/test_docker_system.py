@@ -82,8 +82,12 @@ async def test_docker_fleet_hardened_containers_serve_as_their_persona(
             timeout=30,
             what="request events from both containers",
         )
-        assert any(
-            e.event_type == "auth" and e.fields.get("password") == "s3cret" for e in sink.events.values()
+        await wait_for(  # the Basic credentials of the curl above (its events may still be in flight)
+            lambda: any(
+                e.event_type == "auth" and e.fields.get("password") == "s3cret" for e in sink.events.values()
+            ),
+            timeout=30,
+            what="the Basic credentials in an auth event",
         )
     finally:
         await asyncio.to_thread(engine.teardown)
