@@ -98,6 +98,19 @@ def ensure_worker(
     return handle
 
 
+def ensure_workers(
+    wanted: list[tuple[str, str | None]], settings: Settings, *, wait: float = 60.0
+) -> list[Any]:
+    """Several workers at once: every actor is created first, then all are awaited together
+    (their processes start in parallel, so boot takes as long as the slowest, not the sum)."""
+    handles = [ensure_worker(kind, settings, where, wait=0) for kind, where in wanted]
+    ready = ray.get([handle.wait_ready.remote(wait) for handle in handles])
+    late = [actor_name(kind, where) for (kind, where), ok in zip(wanted, ready, strict=True) if not ok]
+    if late:
+        raise RuntimeError(f"{', '.join(late)} did not become ready in {wait:.0f}s (decnet workers)")
+    return handles
+
+
 def get_worker(kind: str, where: str | None = None) -> Any | None:
     """The worker's actor if it exists."""
     try:

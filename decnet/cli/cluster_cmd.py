@@ -268,16 +268,15 @@ def up_command(ctx: typer.Context, address: AddressOption = None) -> None:
     """Start (or join) the constellation and ensure every worker of this host runs. Idempotent."""
     _use_token_auth()
     settings = load_cli_settings(ctx)
-    from cluster.bootstrap import advertised_bridges, ensure_worker, floating_workers
+    from cluster.bootstrap import advertised_bridges, ensure_workers, floating_workers
 
     try:
         joined = connect_or_start(settings, address)
-        ensure_worker("collector", settings, decky_host(settings))
-        ensure_worker("fleet_agent", settings, decky_host(settings))
-        for kind in floating_workers():
-            ensure_worker(kind, settings)
-        for iface in advertised_bridges():
-            ensure_worker("sniffer", settings, iface)
+        host = decky_host(settings)
+        wanted: list[tuple[str, str | None]] = [("collector", host), ("fleet_agent", host)]
+        wanted += [(kind, None) for kind in floating_workers()]
+        wanted += [("sniffer", iface) for iface in advertised_bridges()]
+        ensure_workers(wanted, settings)
         _ensure_first_admin(settings)  # here, so a generated password reaches this terminal
         url = ensure_web(settings)
     except (RuntimeError, ConnectionError) as exc:
