@@ -19,6 +19,7 @@ from typing import Any
 from decnet.db.repository import SQLModelRepository
 from decnet.fleet.internal import InternalSourcesLoader
 from decnet.intel.correlate import DEFAULT_GAP, Folder, needs_of
+from decnet.intel.stepping import int_counters, run_until_idle
 from decnet.intel.store import load_batch_state, read_events, write_batch_state
 
 #: Name of the correlator's row in ``worker_state``.
@@ -66,7 +67,7 @@ class Correlator:
             counters: dict[str, Any] = dict(saved.counters or {}) if saved is not None else {}
             events = await read_events(conn, cursor, self.batch_size)
             if not events:
-                return CorrelatorStep(0, cursor, _ints(counters))
+                return CorrelatorStep(0, cursor, int_counters(counters))
             internal = await self.internal.load(conn)
             kept = [stored for stored in events if stored.event.src_ip not in internal]
             state = await load_batch_state(conn, needs_of(kept))
@@ -81,20 +82,12 @@ class Correlator:
             counters["internal"] = int(counters.get("internal", 0)) + len(events) - len(kept)
             counters["batches"] = int(counters.get("batches", 0)) + 1
             await self.repo.save_worker_state(self.name, cursor, counters, conn=conn)
-        return CorrelatorStep(len(events), cursor, _ints(counters))
+        return CorrelatorStep(len(events), cursor, int_counters(counters))
 
     async def run_until_idle(self, max_steps: int | None = None) -> int:
         """Step until no event is left (or ``max_steps``); returns the events correlated."""
-        total = 0
-        steps = 0
-        while max_steps is None or steps < max_steps:
-            result = await self.step()
-            steps += 1
-            if result.events == 0:
-                break
-            total += result.events
-        return total
 
+        async def one() -> int:
+            return (await self.step()).events
 
-def _ints(counters: dict[str, Any]) -> dict[str, int]:
-    return {k: int(v) for k, v in counters.items() if isinstance(v, int | float)}
+        return await run_until_idle(one, max_steps)

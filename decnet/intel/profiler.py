@@ -15,6 +15,7 @@ from decnet.db.repository import SQLModelRepository
 from decnet.intel.profile import build_profile, changes_between
 from decnet.intel.profile_store import changed_attackers, load_inputs, write_profiles
 from decnet.intel.source_events import SourceEventCache
+from decnet.intel.stepping import int_counters, run_until_idle
 
 #: Name of the profiler's row in ``worker_state``.
 WORKER_NAME = "profiler"
@@ -53,7 +54,7 @@ class Profiler:
             counters: dict[str, Any] = dict(saved.counters or {}) if saved is not None else {}
             rows = await changed_attackers(conn, cursor, self.batch_size)
             if not rows:
-                return ProfilerStep(0, cursor, _ints(counters))
+                return ProfilerStep(0, cursor, int_counters(counters))
             results = []
             for row, data in zip(rows, await load_inputs(conn, rows, self.source_events), strict=True):
                 profile = build_profile(data)
@@ -65,20 +66,12 @@ class Profiler:
             counters["changes"] = int(counters.get("changes", 0)) + changed
             counters["batches"] = int(counters.get("batches", 0)) + 1
             await self.repo.save_worker_state(self.name, cursor, counters, conn=conn)
-        return ProfilerStep(len(rows), cursor, _ints(counters))
+        return ProfilerStep(len(rows), cursor, int_counters(counters))
 
     async def run_until_idle(self, max_steps: int | None = None) -> int:
         """Step until no attacker is left to profile (or ``max_steps``); returns how many were profiled."""
-        total = 0
-        steps = 0
-        while max_steps is None or steps < max_steps:
-            result = await self.step()
-            steps += 1
-            if result.attackers == 0:
-                break
-            total += result.attackers
-        return total
 
+        async def one() -> int:
+            return (await self.step()).attackers
 
-def _ints(counters: dict[str, Any]) -> dict[str, int]:
-    return {k: int(v) for k, v in counters.items() if isinstance(v, int | float)}
+        return await run_until_idle(one, max_steps)
